@@ -1,0 +1,55 @@
+# The README's two commands: `make demo` and `make test`. Both set up .venv on first use and are
+# quick when nothing changed (stamp files under .venv/.stamps track what is installed).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMPS := $(VENV)/.stamps
+CPP_BUILD := build/cpp
+
+# What the compiled part of vops is built from; its Python sources are installed in editable mode.
+VOPS_BUILD_INPUTS := $(shell find packages/vops/csrc packages/vops/cmake -type f) \
+	$(wildcard packages/vops/CMakeLists.txt packages/vops/pyproject.toml packages/vops/src/vops/*.in)
+PURE_PACKAGE_METADATA := $(wildcard packages/vmodels/pyproject.toml packages/vdata/pyproject.toml packages/vrefs/pyproject.toml)
+
+.PHONY: demo test setup test-python test-cpp lint clean
+
+demo: setup
+	$(PY) -m vops.demo
+
+test: test-cpp test-python
+
+setup: $(STAMPS)/packages
+
+test-python: setup
+	$(PY) -m pytest
+
+test-cpp: $(STAMPS)/requirements
+	$(VENV)/bin/cmake -S . -B $(CPP_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(CURDIR)/$(VENV)/bin/ninja \
+		-DCMAKE_BUILD_TYPE=Release -DVOPS_BUILD_EXTENSION=OFF
+	$(VENV)/bin/cmake --build $(CPP_BUILD)
+	$(VENV)/bin/ctest --test-dir $(CPP_BUILD) --output-on-failure
+
+lint: $(STAMPS)/requirements
+	$(VENV)/bin/ruff check packages tests benchmarks
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/requirements: requirements-dev.txt | $(PY)
+	$(PIP) install -r requirements-dev.txt
+	mkdir -p $(STAMPS) && touch $@
+
+# The four packages are installed together, editable, from local paths, so pip never looks up
+# `vops` or `vdata` on the package index (both names belong to unrelated projects there). vops
+# compiles against the torch already in the venv (--no-build-isolation); its CMake build directory
+# is kept under packages/vops/build, so a rebuild only recompiles what changed.
+$(STAMPS)/packages: $(STAMPS)/requirements $(VOPS_BUILD_INPUTS) $(PURE_PACKAGE_METADATA)
+	$(PIP) install --no-build-isolation -e ./packages/vops \
+		-e ./packages/vmodels -e ./packages/vdata -e ./packages/vrefs
+	$(PIP) check
+	touch $@
+
+clean:
+	rm -rf build packages/vops/build

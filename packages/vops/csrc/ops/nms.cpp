@@ -1,0 +1,7 @@
+// Schemas of the non-maximum suppression ops. Kernels: cpu/nms_kernel.cpp.
+#include <torch/library.h>
+
+TORCH_LIBRARY_FRAGMENT(vops, m) {
+  m.def("nms(Tensor boxes, Tensor scores, float iou_threshold) -> Tensor");
+  m.def("batched_nms(Tensor boxes, Tensor scores, Tensor idxs, float iou_threshold) -> Tensor");
+}

@@ -1,0 +1,110 @@
+"""RoIPool (Girshick, Fast R-CNN, 2015): maximum over each quantized output bin."""
+
+from typing import List, Tuple, Union
+
+import torch
+from torch import Tensor, nn
+from torch.jit.annotations import BroadcastingList2
+
+from ._validation import (
+    as_pair,
+    check_box_list,
+    check_output_size,
+    check_roi_input,
+    check_rois,
+    check_spatial_scale,
+    to_rois,
+)
+
+
+def roi_pool(
+    input: Tensor,
+    boxes: Union[Tensor, List[Tensor]],
+    output_size: BroadcastingList2[int],
+    spatial_scale: float = 1.0,
+) -> Tensor:
+    """Max-pool each region of interest to a fixed size.
+
+    Args:
+        input: feature map ``Tensor[N, C, H, W]``.
+        boxes: ``Tensor[K, 5]`` rows of ``(batch index, x1, y1, x2, y2)``, or a list of ``N``
+            ``Tensor[L_i, 4]`` boxes, one per image. Same dtype and device as ``input``.
+        output_size: ``(height, width)`` of each pooled region, or one int for both.
+        spatial_scale: factor from box coordinates to ``input`` coordinates (e.g. 1/16).
+
+    Returns:
+        ``Tensor[K, C, output_size[0], output_size[1]]``; bins that fall outside the map are 0.
+    """
+    check_roi_input(input)
+    size = as_pair(output_size)
+    check_output_size(size)
+    check_spatial_scale(spatial_scale)
+    if isinstance(boxes, list):
+        check_box_list(boxes, input)
+        rois = to_rois(boxes)
+    else:
+        rois = boxes
+    check_rois(rois, input)
+    output, _ = torch.ops.vops.roi_pool(input, rois, spatial_scale, size[0], size[1])
+    return output
+
+
+class RoIPool(nn.Module):
+    """Module form of :func:`roi_pool`."""
+
+    def __init__(self, output_size: BroadcastingList2[int], spatial_scale: float) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.spatial_scale = spatial_scale
+
+    def forward(self, input: Tensor, rois: Union[Tensor, List[Tensor]]) -> Tensor:
+        return roi_pool(input, rois, self.output_size, self.spatial_scale)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}, spatial_scale={self.spatial_scale}"
+
+
+@torch.library.register_fake("vops::roi_pool")
+def _roi_pool_fake(
+    input: Tensor, rois: Tensor, spatial_scale: float, pooled_height: int, pooled_width: int
+) -> Tuple[Tensor, Tensor]:
+    shape = (rois.size(0), input.size(1), pooled_height, pooled_width)
+    return input.new_empty(shape), input.new_empty(shape, dtype=torch.int64)
+
+
+@torch.library.register_fake("vops::_roi_pool_backward")
+def _roi_pool_backward_fake(
+    grad: Tensor,
+    rois: Tensor,
+    argmax: Tensor,
+    spatial_scale: float,
+    pooled_height: int,
+    pooled_width: int,
+    batch_size: int,
+    channels: int,
+    height: int,
+    width: int,
+) -> Tensor:
+    return grad.new_empty((batch_size, channels, height, width))
+
+
+def _setup_context(ctx, inputs: Tuple, output: Tuple[Tensor, Tensor]) -> None:
+    input, rois, *params = inputs
+    ctx.save_for_backward(rois, output[1])
+    ctx.input_shape = input.shape
+    ctx.params = params
+    ctx.mark_non_differentiable(output[1])
+
+
+def _backward(ctx, grad: Tensor, grad_argmax: Tensor) -> Tuple:
+    rois, argmax = ctx.saved_tensors
+    spatial_scale, pooled_height, pooled_width = ctx.params
+    batch_size, channels, height, width = ctx.input_shape
+    grad_input = torch.ops.vops._roi_pool_backward(
+        grad, rois, argmax, spatial_scale, pooled_height, pooled_width,
+        batch_size, channels, height, width,
+    )  # fmt: skip
+    return (grad_input,) + (None,) * 4
+
+
+torch.library.register_autograd("vops::roi_pool", _backward, setup_context=_setup_context)
