@@ -9,7 +9,7 @@ STAMPS := $(VENV)/.stamps
 CPP_BUILD := build/cpp
 
 # What the compiled part of vops is built from; its Python sources are installed in editable mode.
-VOPS_BUILD_INPUTS := $(shell find packages/vops/csrc packages/vops/cmake -type f) \
+VOPS_BUILD_INPUTS := $(shell find packages/vops/csrc packages/vops/cmake packages/vops/build_support -type f -not -path "*/__pycache__/*") \
 	$(wildcard packages/vops/CMakeLists.txt packages/vops/pyproject.toml packages/vops/src/vops/*.in)
 PURE_PACKAGE_METADATA := $(wildcard packages/vmodels/pyproject.toml packages/vdata/pyproject.toml packages/vrefs/pyproject.toml)
 
@@ -18,7 +18,7 @@ PURE_PACKAGE_METADATA := $(wildcard packages/vmodels/pyproject.toml packages/vda
 demo: setup
 	$(PY) -m vops.demo
 
-test: test-cpp test-python
+test: lint test-cpp test-python
 
 setup: $(STAMPS)/packages
 

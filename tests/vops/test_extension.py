@@ -25,7 +25,8 @@ def test_import_under_another_torch_names_both_versions_and_the_fix(monkeypatch)
 
 
 @pytest.mark.parametrize(
-    "op", ["nms", "batched_nms", "roi_align", "_roi_align_backward", "roi_pool", "_roi_pool_backward"]
+    "op",
+    ["nms", "batched_nms", "roi_align", "_roi_align_backward", "roi_pool", "_roi_pool_backward"],
 )
 def test_ops_are_registered_with_cpu_kernels(op):
     assert torch._C._dispatch_has_kernel_for_dispatch_key(f"vops::{op}", "CPU")

@@ -12,8 +12,12 @@ PYBIND11_MODULE(_C, m) {
         py::dict info;
         info["vops_version"] = VOPS_VERSION;
         info["torch_version"] = VOPS_TORCH_VERSION;
-        info["cuda"] = false;
-        info["cuda_version"] = py::none();
+        info["cuda"] = static_cast<bool>(VOPS_WITH_CUDA);
+        if (VOPS_WITH_CUDA) {
+          info["cuda_version"] = VOPS_CUDA_VERSION;
+        } else {
+          info["cuda_version"] = py::none();
+        }
         return info;
       },
       "How this extension was built: vops and torch versions, CUDA kernels and CUDA version.");

@@ -9,12 +9,12 @@ namespace g = vops::geometry;
 
 static int failures = 0;
 
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
       std::printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                     \
-    }                                                                 \
+      ++failures;                                                          \
+    }                                                                      \
   } while (0)
 
 static bool near(double a, double b) { return std::abs(a - b) < 1e-12; }

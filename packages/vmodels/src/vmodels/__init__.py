@@ -1,4 +1,5 @@
-"""vmodels: Classification, segmentation and detection models with a registry and entry-point plugins."""
+"""vmodels: classification, segmentation and detection models, with a registry and entry-point
+plugins."""
 
 from importlib.metadata import version as _version
 

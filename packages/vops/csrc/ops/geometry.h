@@ -1,4 +1,4 @@
-// Scalar geometry shared by the CPU kernels and the C++ unit tests. No torch dependency.
+// Scalar geometry shared by the CPU and CUDA kernels and the C++ unit tests. No torch dependency.
 //
 // The arithmetic follows Detectron's RoIAlign/RoIPool and greedy NMS operation by operation, so
 // that results match the published implementations bit for bit in float32 and float64.
@@ -9,6 +9,12 @@
 #include <cstdint>
 #include <vector>
 
+#if defined(__CUDACC__)
+#define VOPS_HOST_DEVICE __host__ __device__
+#else
+#define VOPS_HOST_DEVICE
+#endif
+
 namespace vops::geometry {
 
 // An axis-aligned box with its area, in the precision the kernel computes in.
@@ -18,14 +24,14 @@ struct Box {
 };
 
 template <typename T>
-Box<T> make_box(T x1, T y1, T x2, T y2) {
+VOPS_HOST_DEVICE Box<T> make_box(T x1, T y1, T x2, T y2) {
   return {x1, y1, x2, y2, (x2 - x1) * (y2 - y1)};
 }
 
 // True when IoU(kept, candidate) > threshold, with the reference's order of operations
 // (the kept, higher-scoring box's area comes first in the union).
 template <typename T>
-bool iou_exceeds(const Box<T>& kept, const Box<T>& candidate, double threshold) {
+VOPS_HOST_DEVICE bool iou_exceeds(const Box<T>& kept, const Box<T>& candidate, double threshold) {
   const T xx1 = std::max(kept.x1, candidate.x1);
   const T yy1 = std::max(kept.y1, candidate.y1);
   const T xx2 = std::min(kept.x2, candidate.x2);
@@ -48,7 +54,8 @@ struct BilinearTaps {
 // Bilinear taps for the point (y, x) of a height x width plane. Returns false for points more than
 // one pixel outside the plane (they contribute nothing), and for NaN coordinates.
 template <typename T>
-bool bilinear_taps(int64_t height, int64_t width, T y, T x, BilinearTaps<T>& taps) {
+VOPS_HOST_DEVICE bool bilinear_taps(int64_t height, int64_t width, T y, T x,
+                                    BilinearTaps<T>& taps) {
   if (!(y >= static_cast<T>(-1) && y <= static_cast<T>(height) && x >= static_cast<T>(-1) &&
         x <= static_cast<T>(width))) {
     return false;
@@ -93,7 +100,7 @@ struct RoiAlignGrid {
 // True when every scaled corner of a RoI (x1, y1, x2, y2) is finite and small enough to address
 // pixels with 64-bit integers; kernels reject other RoIs instead of computing garbage offsets.
 template <typename T>
-bool roi_corners_usable(const T* corners, double spatial_scale) {
+VOPS_HOST_DEVICE bool roi_corners_usable(const T* corners, double spatial_scale) {
   for (int i = 0; i < 4; ++i) {
     if (!(std::abs(static_cast<double>(corners[i]) * spatial_scale) < 1e15)) return false;
   }
@@ -104,17 +111,19 @@ bool roi_corners_usable(const T* corners, double spatial_scale) {
 // corrupted value, and sampling it would take hours.
 inline constexpr double kMaxAdaptiveSamples = 1 << 20;
 
-// The sampling grid of a RoI given as (x1, y1, x2, y2) in image coordinates. `spatial_scale` stays
-// double as in the reference, so the scaled corners round the same way. Returns false when the
-// grid would exceed kMaxAdaptiveSamples. Corners must pass roi_corners_usable.
+// The sampling grid of a RoI given as (x1, y1, x2, y2) in image coordinates. As in the reference,
+// `spatial_scale` is first rounded to T, so the scaled corners round the same way. Returns false
+// when the grid would exceed kMaxAdaptiveSamples. Corners must pass roi_corners_usable.
 template <typename T>
-bool roi_align_grid(const T* corners, double spatial_scale, int64_t pooled_h, int64_t pooled_w,
-                    int64_t sampling_ratio, bool aligned, RoiAlignGrid<T>& grid) {
-  const double offset = aligned ? 0.5 : 0.0;
-  grid.start_x = static_cast<T>(corners[0] * spatial_scale - offset);
-  grid.start_y = static_cast<T>(corners[1] * spatial_scale - offset);
-  const T end_x = static_cast<T>(corners[2] * spatial_scale - offset);
-  const T end_y = static_cast<T>(corners[3] * spatial_scale - offset);
+VOPS_HOST_DEVICE bool roi_align_grid(const T* corners, double spatial_scale, int64_t pooled_h,
+                                     int64_t pooled_w, int64_t sampling_ratio, bool aligned,
+                                     RoiAlignGrid<T>& grid) {
+  const T scale = static_cast<T>(spatial_scale);
+  const T offset = static_cast<T>(aligned ? 0.5 : 0.0);
+  grid.start_x = corners[0] * scale - offset;
+  grid.start_y = corners[1] * scale - offset;
+  const T end_x = corners[2] * scale - offset;
+  const T end_y = corners[3] * scale - offset;
   T roi_w = end_x - grid.start_x;
   T roi_h = end_y - grid.start_y;
   if (!aligned) {  // legacy behaviour: force malformed RoIs to be 1x1
@@ -136,6 +145,13 @@ bool roi_align_grid(const T* corners, double spatial_scale, int64_t pooled_h, in
   return true;
 }
 
+// Coordinate of sampling point `i` (of `samples`) along one axis of output bin `bin`.
+template <typename T>
+VOPS_HOST_DEVICE T sample_coordinate(T start, int64_t bin, T bin_size, int64_t i, int64_t samples) {
+  return start + static_cast<T>(bin) * bin_size +
+         static_cast<T>(i + .5f) * bin_size / static_cast<T>(samples);
+}
+
 // The bilinear taps of every sampling point of a RoI that falls on the map, bin by bin (row-major
 // over the pooled output), points in row-major order inside a bin. Bin b's taps are
 // taps[bin_start[b]] .. taps[bin_start[b + 1] - 1].
@@ -152,11 +168,9 @@ struct RoiAlignPlan {
     for (int64_t ph = 0; ph < pooled_h; ++ph) {
       for (int64_t pw = 0; pw < pooled_w; ++pw) {
         for (int64_t iy = 0; iy < grid.samples_y; ++iy) {
-          const T y = grid.start_y + static_cast<T>(ph) * grid.bin_h +
-                      static_cast<T>(iy + .5f) * grid.bin_h / static_cast<T>(grid.samples_y);
+          const T y = sample_coordinate(grid.start_y, ph, grid.bin_h, iy, grid.samples_y);
           for (int64_t ix = 0; ix < grid.samples_x; ++ix) {
-            const T x = grid.start_x + static_cast<T>(pw) * grid.bin_w +
-                        static_cast<T>(ix + .5f) * grid.bin_w / static_cast<T>(grid.samples_x);
+            const T x = sample_coordinate(grid.start_x, pw, grid.bin_w, ix, grid.samples_x);
             if (bilinear_taps(height, width, y, x, t)) taps.push_back(t);
           }
         }
@@ -169,7 +183,7 @@ struct RoiAlignPlan {
 // One RoIPool bin: the half-open pixel window [h_begin, h_end) x [w_begin, w_end) on the map.
 struct PoolWindow {
   int64_t h_begin, h_end, w_begin, w_end;
-  bool empty() const { return h_end <= h_begin || w_end <= w_begin; }
+  VOPS_HOST_DEVICE bool empty() const { return h_end <= h_begin || w_end <= w_begin; }
 };
 
 // RoIPool's quantized geometry: corners rounded to pixels, bins split with floor/ceil, clipped.
@@ -177,27 +191,28 @@ struct PoolWindow {
 template <typename T>
 class RoiPoolGrid {
  public:
-  RoiPoolGrid(const T* corners, double spatial_scale, int64_t pooled_h, int64_t pooled_w,
-              int64_t height, int64_t width)
+  VOPS_HOST_DEVICE RoiPoolGrid(const T* corners, double spatial_scale, int64_t pooled_h,
+                               int64_t pooled_w, int64_t height, int64_t width)
       : height_(height), width_(width) {
-    start_x_ = static_cast<int64_t>(std::round(corners[0] * spatial_scale));
-    start_y_ = static_cast<int64_t>(std::round(corners[1] * spatial_scale));
-    const auto end_x = static_cast<int64_t>(std::round(corners[2] * spatial_scale));
-    const auto end_y = static_cast<int64_t>(std::round(corners[3] * spatial_scale));
+    const T scale = static_cast<T>(spatial_scale);  // rounded to T first, as in the reference
+    start_x_ = static_cast<int64_t>(std::round(corners[0] * scale));
+    start_y_ = static_cast<int64_t>(std::round(corners[1] * scale));
+    const auto end_x = static_cast<int64_t>(std::round(corners[2] * scale));
+    const auto end_y = static_cast<int64_t>(std::round(corners[3] * scale));
     const int64_t roi_w = std::max<int64_t>(end_x - start_x_ + 1, 1);
     const int64_t roi_h = std::max<int64_t>(end_y - start_y_ + 1, 1);
     bin_h_ = static_cast<T>(roi_h) / static_cast<T>(pooled_h);
     bin_w_ = static_cast<T>(roi_w) / static_cast<T>(pooled_w);
   }
 
-  PoolWindow window(int64_t ph, int64_t pw) const {
+  VOPS_HOST_DEVICE PoolWindow window(int64_t ph, int64_t pw) const {
     const auto clip = [](int64_t v, int64_t hi) { return std::min(std::max<int64_t>(v, 0), hi); };
     const auto h0 = static_cast<int64_t>(std::floor(static_cast<T>(ph) * bin_h_));
     const auto w0 = static_cast<int64_t>(std::floor(static_cast<T>(pw) * bin_w_));
     const auto h1 = static_cast<int64_t>(std::ceil(static_cast<T>(ph + 1) * bin_h_));
     const auto w1 = static_cast<int64_t>(std::ceil(static_cast<T>(pw + 1) * bin_w_));
-    return {clip(h0 + start_y_, height_), clip(h1 + start_y_, height_),
-            clip(w0 + start_x_, width_), clip(w1 + start_x_, width_)};
+    return {clip(h0 + start_y_, height_), clip(h1 + start_y_, height_), clip(w0 + start_x_, width_),
+            clip(w1 + start_x_, width_)};
   }
 
  private:

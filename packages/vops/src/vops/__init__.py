@@ -18,6 +18,14 @@ from .boxes import (  # noqa: E402
     nms,
     remove_small_boxes,
 )
+from .fpn import (  # noqa: E402
+    ExtraFPNBlock,
+    FeaturePyramidNetwork,
+    LastLevelMaxPool,
+    LastLevelP6P7,
+)
+from .misc import FrozenBatchNorm2d  # noqa: E402
+from .poolers import MultiScaleRoIAlign  # noqa: E402
 from .roi_align import RoIAlign, roi_align  # noqa: E402
 from .roi_pool import RoIPool, roi_pool  # noqa: E402
 
@@ -31,6 +39,12 @@ def build_info() -> dict:
 
 
 __all__ = [
+    "ExtraFPNBlock",
+    "FeaturePyramidNetwork",
+    "FrozenBatchNorm2d",
+    "LastLevelMaxPool",
+    "LastLevelP6P7",
+    "MultiScaleRoIAlign",
     "RoIAlign",
     "RoIPool",
     "batched_nms",

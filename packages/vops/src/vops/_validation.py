@@ -1,8 +1,6 @@
 """Argument checks shared by the public ops. They run once at the Python boundary, name the
 argument, and say what was expected; they stay TorchScript-compatible."""
 
-from typing import List
-
 import torch
 from torch import Tensor
 from torch.jit.annotations import BroadcastingList2
@@ -60,7 +58,7 @@ def check_rois(rois: Tensor, input: Tensor) -> None:
     check_same(rois, input, "rois", "input")
 
 
-def check_box_list(boxes: List[Tensor], input: Tensor) -> None:
+def check_box_list(boxes: list[Tensor], input: Tensor) -> None:
     """Require a list of ``Tensor[L, 4]``, one per image of ``input``."""
     if len(boxes) != input.size(0):
         raise ValueError(
@@ -72,7 +70,7 @@ def check_box_list(boxes: List[Tensor], input: Tensor) -> None:
         check_same(b, input, f"boxes[{i}]", "input")
 
 
-def check_output_size(output_size: List[int]) -> None:
+def check_output_size(output_size: list[int]) -> None:
     """Require two positive ints (height, width)."""
     if len(output_size) != 2 or output_size[0] <= 0 or output_size[1] <= 0:
         raise ValueError(f"output_size must be positive (height, width), got {output_size}")
@@ -84,7 +82,7 @@ def check_spatial_scale(spatial_scale: float) -> None:
         raise ValueError(f"spatial_scale must be positive and finite, got {spatial_scale}")
 
 
-def as_pair(size: BroadcastingList2[int]) -> List[int]:
+def as_pair(size: BroadcastingList2[int]) -> list[int]:
     """``s`` or ``[s]`` -> ``[s, s]``; ``(h, w)`` -> ``[h, w]``."""
     if isinstance(size, int):
         return [size, size]
@@ -93,7 +91,7 @@ def as_pair(size: BroadcastingList2[int]) -> List[int]:
     return list(size)
 
 
-def to_rois(boxes: List[Tensor]) -> Tensor:
+def to_rois(boxes: list[Tensor]) -> Tensor:
     """Concatenate per-image ``Tensor[L_i, 4]`` boxes into ``Tensor[K, 5]`` rois."""
     indexed = [
         torch.cat([torch.full_like(b[:, :1], float(i)), b], dim=1) for i, b in enumerate(boxes)

@@ -1,7 +1,5 @@
 """Box geometry and non-maximum suppression. Boxes are ``(x1, y1, x2, y2)`` unless stated."""
 
-from typing import Tuple
-
 import torch
 from torch import Tensor
 
@@ -65,12 +63,16 @@ def box_area(boxes: Tensor) -> Tensor:
     return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
-def _intersection_and_union(boxes1: Tensor, boxes2: Tensor) -> Tuple[Tensor, Tensor]:
+def _intersection_and_union(boxes1: Tensor, boxes2: Tensor) -> tuple[Tensor, Tensor]:
     check_boxes(boxes1, "boxes1")
     check_boxes(boxes2, "boxes2")
     check_same(boxes2, boxes1, "boxes2", "boxes1")
-    width = torch.min(boxes1[:, None, 2], boxes2[:, 2]) - torch.max(boxes1[:, None, 0], boxes2[:, 0])
-    height = torch.min(boxes1[:, None, 3], boxes2[:, 3]) - torch.max(boxes1[:, None, 1], boxes2[:, 1])
+    width = torch.min(boxes1[:, None, 2], boxes2[:, 2]) - torch.max(
+        boxes1[:, None, 0], boxes2[:, 0]
+    )
+    height = torch.min(boxes1[:, None, 3], boxes2[:, 3]) - torch.max(
+        boxes1[:, None, 1], boxes2[:, 1]
+    )
     inter = width.clamp(min=0) * height.clamp(min=0)
     union = box_area(boxes1)[:, None] + box_area(boxes2) - inter
     return inter, union
@@ -103,13 +105,17 @@ def generalized_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     """
     inter, union = _intersection_and_union(boxes1, boxes2)
     iou = inter / union
-    hull_w = torch.max(boxes1[:, None, 2], boxes2[:, 2]) - torch.min(boxes1[:, None, 0], boxes2[:, 0])
-    hull_h = torch.max(boxes1[:, None, 3], boxes2[:, 3]) - torch.min(boxes1[:, None, 1], boxes2[:, 1])
+    hull_w = torch.max(boxes1[:, None, 2], boxes2[:, 2]) - torch.min(
+        boxes1[:, None, 0], boxes2[:, 0]
+    )
+    hull_h = torch.max(boxes1[:, None, 3], boxes2[:, 3]) - torch.min(
+        boxes1[:, None, 1], boxes2[:, 1]
+    )
     hull = hull_w.clamp(min=0) * hull_h.clamp(min=0)
     return iou - (hull - union) / hull
 
 
-def clip_boxes_to_image(boxes: Tensor, size: Tuple[int, int]) -> Tensor:
+def clip_boxes_to_image(boxes: Tensor, size: tuple[int, int]) -> Tensor:
     """Clip ``Tensor[..., 4]`` boxes to an image of ``size = (height, width)``."""
     if boxes.dim() < 1 or boxes.size(-1) != 4:
         raise ValueError(f"boxes must be a Tensor[..., 4], got Tensor{list(boxes.shape)}")

@@ -2,7 +2,8 @@
 inputs, printing what it did and how long it took."""
 
 import time
-from typing import Callable, Tuple, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import torch
 
@@ -11,7 +12,7 @@ import vops
 R = TypeVar("R")
 
 
-def timed(fn: Callable[[], R]) -> Tuple[R, float]:
+def timed(fn: Callable[[], R]) -> tuple[R, float]:
     """Run ``fn`` once and return its result and the wall time in milliseconds."""
     start = time.perf_counter()
     result = fn()
@@ -27,28 +28,53 @@ def random_boxes(n: int, image_size: float, generator: torch.Generator) -> torch
 
 def main() -> None:
     generator = torch.Generator().manual_seed(0)
-    print(f"vops {vops.__version__} on torch {torch.__version__}, "
-          f"{torch.get_num_threads()} CPU threads")
+    print(
+        f"vops {vops.__version__} on torch {torch.__version__}, "
+        f"{torch.get_num_threads()} CPU threads"
+    )
     boxes = random_boxes(10_000, 800.0, generator)
     scores = torch.rand(10_000, generator=generator)
     classes = torch.randint(0, 80, (10_000,), generator=generator)
     features = torch.randn(2, 256, 64, 64, generator=generator)
-    rois = torch.cat([torch.randint(0, 2, (1000, 1), generator=generator).float(),
-                      random_boxes(1000, 512.0, generator)], dim=1)
+    rois = torch.cat(
+        [
+            torch.randint(0, 2, (1000, 1), generator=generator).float(),
+            random_boxes(1000, 512.0, generator),
+        ],
+        dim=1,
+    )
 
     steps = [
-        ("nms", "10k boxes, IoU 0.5", lambda: vops.nms(boxes, scores, 0.5),
-         lambda r: f"kept {len(r)}"),
-        ("batched_nms", "10k boxes in 80 classes", lambda: vops.batched_nms(boxes, scores, classes, 0.5),
-         lambda r: f"kept {len(r)}"),
-        ("box_iou", "2000 x 2000", lambda: vops.box_iou(boxes[:2000], boxes[:2000]),
-         lambda r: f"mean IoU {r.mean():.4f}"),
-        ("roi_align", "1000 RoIs on [2, 256, 64, 64], 7x7",
-         lambda: vops.roi_align(features, rois, 7, 1 / 8, 2, True),
-         lambda r: f"output {list(r.shape)}"),
-        ("roi_pool", "1000 RoIs on [2, 256, 64, 64], 7x7",
-         lambda: vops.roi_pool(features, rois, 7, 1 / 8),
-         lambda r: f"output {list(r.shape)}"),
+        (
+            "nms",
+            "10k boxes, IoU 0.5",
+            lambda: vops.nms(boxes, scores, 0.5),
+            lambda r: f"kept {len(r)}",
+        ),
+        (
+            "batched_nms",
+            "10k boxes in 80 classes",
+            lambda: vops.batched_nms(boxes, scores, classes, 0.5),
+            lambda r: f"kept {len(r)}",
+        ),
+        (
+            "box_iou",
+            "2000 x 2000",
+            lambda: vops.box_iou(boxes[:2000], boxes[:2000]),
+            lambda r: f"mean IoU {r.mean():.4f}",
+        ),
+        (
+            "roi_align",
+            "1000 RoIs on [2, 256, 64, 64], 7x7",
+            lambda: vops.roi_align(features, rois, 7, 1 / 8, 2, True),
+            lambda r: f"output {list(r.shape)}",
+        ),
+        (
+            "roi_pool",
+            "1000 RoIs on [2, 256, 64, 64], 7x7",
+            lambda: vops.roi_pool(features, rois, 7, 1 / 8),
+            lambda r: f"output {list(r.shape)}",
+        ),
     ]
     for name, what, run, describe in steps:
         result, ms = timed(run)

@@ -1,7 +1,5 @@
 """RoIAlign (He et al., Mask R-CNN, 2017): average of bilinear samples in each output bin."""
 
-from typing import List, Tuple, Union
-
 import torch
 from torch import Tensor, nn
 from torch.jit.annotations import BroadcastingList2
@@ -19,7 +17,7 @@ from ._validation import (
 
 def roi_align(
     input: Tensor,
-    boxes: Union[Tensor, List[Tensor]],
+    boxes: Tensor | list[Tensor],
     output_size: BroadcastingList2[int],
     spatial_scale: float = 1.0,
     sampling_ratio: int = -1,
@@ -72,7 +70,7 @@ class RoIAlign(nn.Module):
         self.sampling_ratio = sampling_ratio
         self.aligned = aligned
 
-    def forward(self, input: Tensor, rois: Union[Tensor, List[Tensor]]) -> Tensor:
+    def forward(self, input: Tensor, rois: Tensor | list[Tensor]) -> Tensor:
         return roi_align(
             input, rois, self.output_size, self.spatial_scale, self.sampling_ratio, self.aligned
         )
@@ -114,14 +112,14 @@ def _roi_align_backward_fake(
     return grad.new_empty((batch_size, channels, height, width))
 
 
-def _setup_context(ctx, inputs: Tuple, output: Tensor) -> None:
+def _setup_context(ctx, inputs: tuple, output: Tensor) -> None:
     input, rois, *params = inputs
     ctx.save_for_backward(rois)
     ctx.input_shape = input.shape
     ctx.params = params
 
 
-def _backward(ctx, grad: Tensor) -> Tuple:
+def _backward(ctx, grad: Tensor) -> tuple:
     (rois,) = ctx.saved_tensors
     spatial_scale, pooled_height, pooled_width, sampling_ratio, aligned = ctx.params
     batch_size, channels, height, width = ctx.input_shape
@@ -133,3 +131,12 @@ def _backward(ctx, grad: Tensor) -> Tuple:
 
 
 torch.library.register_autograd("vops::roi_align", _backward, setup_context=_setup_context)
+
+
+def _double_backward(ctx, *grads: Tensor) -> tuple:
+    raise RuntimeError(
+        "vops.roi_align does not support double backward (differentiating its gradient)"
+    )
+
+
+torch.library.register_autograd("vops::_roi_align_backward", _double_backward)

@@ -1,7 +1,5 @@
 """RoIPool (Girshick, Fast R-CNN, 2015): maximum over each quantized output bin."""
 
-from typing import List, Tuple, Union
-
 import torch
 from torch import Tensor, nn
 from torch.jit.annotations import BroadcastingList2
@@ -19,7 +17,7 @@ from ._validation import (
 
 def roi_pool(
     input: Tensor,
-    boxes: Union[Tensor, List[Tensor]],
+    boxes: Tensor | list[Tensor],
     output_size: BroadcastingList2[int],
     spatial_scale: float = 1.0,
 ) -> Tensor:
@@ -57,7 +55,7 @@ class RoIPool(nn.Module):
         self.output_size = output_size
         self.spatial_scale = spatial_scale
 
-    def forward(self, input: Tensor, rois: Union[Tensor, List[Tensor]]) -> Tensor:
+    def forward(self, input: Tensor, rois: Tensor | list[Tensor]) -> Tensor:
         return roi_pool(input, rois, self.output_size, self.spatial_scale)
 
     def extra_repr(self) -> str:
@@ -67,9 +65,9 @@ class RoIPool(nn.Module):
 @torch.library.register_fake("vops::roi_pool")
 def _roi_pool_fake(
     input: Tensor, rois: Tensor, spatial_scale: float, pooled_height: int, pooled_width: int
-) -> Tuple[Tensor, Tensor]:
+) -> tuple[Tensor, Tensor]:
     shape = (rois.size(0), input.size(1), pooled_height, pooled_width)
-    return input.new_empty(shape), input.new_empty(shape, dtype=torch.int64)
+    return input.new_empty(shape), input.new_empty(shape, dtype=torch.int32)
 
 
 @torch.library.register_fake("vops::_roi_pool_backward")
@@ -88,7 +86,7 @@ def _roi_pool_backward_fake(
     return grad.new_empty((batch_size, channels, height, width))
 
 
-def _setup_context(ctx, inputs: Tuple, output: Tuple[Tensor, Tensor]) -> None:
+def _setup_context(ctx, inputs: tuple, output: tuple[Tensor, Tensor]) -> None:
     input, rois, *params = inputs
     ctx.save_for_backward(rois, output[1])
     ctx.input_shape = input.shape
@@ -96,7 +94,7 @@ def _setup_context(ctx, inputs: Tuple, output: Tuple[Tensor, Tensor]) -> None:
     ctx.mark_non_differentiable(output[1])
 
 
-def _backward(ctx, grad: Tensor, grad_argmax: Tensor) -> Tuple:
+def _backward(ctx, grad: Tensor, grad_argmax: Tensor) -> tuple:
     rois, argmax = ctx.saved_tensors
     spatial_scale, pooled_height, pooled_width = ctx.params
     batch_size, channels, height, width = ctx.input_shape
@@ -108,3 +106,12 @@ def _backward(ctx, grad: Tensor, grad_argmax: Tensor) -> Tuple:
 
 
 torch.library.register_autograd("vops::roi_pool", _backward, setup_context=_setup_context)
+
+
+def _double_backward(ctx, *grads: Tensor) -> tuple:
+    raise RuntimeError(
+        "vops.roi_pool does not support double backward (differentiating its gradient)"
+    )
+
+
+torch.library.register_autograd("vops::_roi_pool_backward", _double_backward)

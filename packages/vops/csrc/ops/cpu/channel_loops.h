@@ -31,10 +31,28 @@ VOPS_CHANNEL_LOOP void accumulate_taps(T* __restrict acc, const T* __restrict pl
   }
 }
 
+// values[c] /= divisor
+template <typename T>
+VOPS_CHANNEL_LOOP void divide(T* __restrict values, T divisor, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) values[c] /= divisor;
+}
+
+// Writes a pixel-major [pixels, channels] block as channel-major [channels, pixels] rows of
+// `out_stride` elements: contiguous stores into the NCHW output, strided loads from cache.
+template <typename T, typename U>
+void transpose_to_channels_first(const T* __restrict block, int64_t pixels, int64_t channels,
+                                 U* __restrict out, int64_t out_stride) {
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t p = 0; p < pixels; ++p) {
+      out[c * out_stride + p] = static_cast<U>(block[p * channels + c]);
+    }
+  }
+}
+
 // dst[c] += src[c] * weight / divisor
 template <typename T>
-VOPS_CHANNEL_LOOP void add_weighted(T* __restrict dst, const T* __restrict src, T weight,
-                                    T divisor, int64_t n) {
+VOPS_CHANNEL_LOOP void add_weighted(T* __restrict dst, const T* __restrict src, T weight, T divisor,
+                                    int64_t n) {
   for (int64_t c = 0; c < n; ++c) dst[c] += src[c] * weight / divisor;
 }
 

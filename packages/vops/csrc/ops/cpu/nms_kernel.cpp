@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "ops/checks.h"
 #include "ops/geometry.h"
 
 namespace vops::ops {
@@ -27,7 +28,11 @@ class KeptBoxIndex {
  public:
   KeptBoxIndex(const std::vector<Box<T>>& boxes, const std::vector<int64_t>& classes,
                int64_t num_classes, bool exhaustive)
-      : boxes_(boxes), classes_(classes), unbounded_(num_classes), all_kept_(num_classes), last_query_(boxes.size(), -1) {
+      : boxes_(boxes),
+        classes_(classes),
+        unbounded_(num_classes),
+        all_kept_(num_classes),
+        last_query_(boxes.size(), -1) {
     if (!exhaustive) lay_out_grid(num_classes);
   }
 
@@ -96,17 +101,24 @@ class KeptBoxIndex {
     }
     if (counted == 0) return;  // nothing can overlap: no grid needed
     const double extent_x = max_x - min_x, extent_y = max_y - min_y;
-    // Cells about one typical box wide, but no more than a few per box overall.
+    // Cells about one typical box wide, coarsened until all classes' grids together hold at
+    // most a few cells per box (a long thin strip or thousands of classes stay small).
     const double budget = std::max<double>(64, 4.0 * static_cast<double>(boxes_.size()));
-    double cell = side_sum / static_cast<double>(counted);
-    cell = std::max(cell, std::sqrt(extent_x * extent_y * static_cast<double>(num_classes) / budget));
-    cell = std::max(cell, std::max(extent_x, extent_y) / 4096.0);
+    double cell =
+        std::max(side_sum / static_cast<double>(counted), std::max(extent_x, extent_y) / 4096.0);
     if (!(cell > 0 && std::isfinite(cell))) return;
+    const auto cells_along = [&](double extent) { return static_cast<int64_t>(extent / cell) + 1; };
+    while (static_cast<double>(num_classes) * static_cast<double>(cells_along(extent_x)) *
+                   static_cast<double>(cells_along(extent_y)) >
+               budget &&
+           (cells_along(extent_x) > 1 || cells_along(extent_y) > 1)) {
+      cell *= 2;
+    }
     origin_x_ = min_x;
     origin_y_ = min_y;
     inv_cell_ = 1.0 / cell;
-    grid_w_ = static_cast<int64_t>(extent_x * inv_cell_) + 1;
-    grid_h_ = static_cast<int64_t>(extent_y * inv_cell_) + 1;
+    grid_w_ = cells_along(extent_x);
+    grid_h_ = cells_along(extent_y);
     cells_.resize(static_cast<size_t>(num_classes * grid_w_ * grid_h_));
   }
 
@@ -170,17 +182,6 @@ std::vector<int64_t> greedy_nms(const std::vector<Box<T>>& boxes,
   return kept;
 }
 
-void check_nms_inputs(const at::Tensor& boxes, const at::Tensor& scores) {
-  TORCH_CHECK(boxes.dim() == 2 && boxes.size(1) == 4, "boxes must be a Tensor[N, 4], got ",
-              boxes.sizes());
-  TORCH_CHECK(scores.dim() == 1 && scores.size(0) == boxes.size(0),
-              "scores must be a Tensor[N] with N = boxes.size(0) = ", boxes.size(0), ", got ",
-              scores.sizes());
-  TORCH_CHECK(boxes.scalar_type() == scores.scalar_type(),
-              "boxes and scores must have the same dtype, got ", boxes.scalar_type(), " and ",
-              scores.scalar_type());
-}
-
 // Shared body of nms and batched_nms: `dense_classes` holds class ids in [0, num_classes).
 at::Tensor nms_by_class(const at::Tensor& boxes, const at::Tensor& scores,
                         const at::Tensor& dense_classes, int64_t num_classes,
@@ -216,11 +217,7 @@ at::Tensor nms_kernel(const at::Tensor& boxes, const at::Tensor& scores, double 
 at::Tensor batched_nms_kernel(const at::Tensor& boxes, const at::Tensor& scores,
                               const at::Tensor& idxs, double iou_threshold) {
   check_nms_inputs(boxes, scores);
-  TORCH_CHECK(idxs.dim() == 1 && idxs.size(0) == boxes.size(0),
-              "idxs must be a Tensor[N] with N = boxes.size(0) = ", boxes.size(0), ", got ",
-              idxs.sizes());
-  TORCH_CHECK(!at::isFloatingType(idxs.scalar_type()) && !at::isComplexType(idxs.scalar_type()),
-              "idxs must be an integer Tensor, got dtype ", idxs.scalar_type());
+  check_batched_nms_idxs(idxs, boxes);
   if (boxes.size(0) == 0) return at::empty({0}, boxes.options().dtype(at::kLong));
   const auto [unique_ids, dense] = at::_unique(idxs, /*sorted=*/true, /*return_inverse=*/true);
   return nms_by_class(boxes, scores, dense, unique_ids.numel(), iou_threshold);

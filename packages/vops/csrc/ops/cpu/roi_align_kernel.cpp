@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "ops/cpu/channel_loops.h"
-#include "ops/cpu/roi_checks.h"
+#include "ops/checks.h"
 #include "ops/geometry.h"
 
 namespace vops::ops {
@@ -34,8 +34,9 @@ int64_t plan_roi(const T* roi, int64_t k, int64_t batch_size, int64_t height, in
   geometry::RoiAlignGrid<T> grid;
   TORCH_CHECK_VALUE(geometry::roi_align_grid(roi + 1, p.spatial_scale, p.pooled_h, p.pooled_w,
                                              p.sampling_ratio, p.aligned, grid),
-                    "rois[", k, "] is too large for adaptive sampling (sampling_ratio=",
-                    p.sampling_ratio, "); pass a positive sampling_ratio");
+                    "rois[", k,
+                    "] is too large for adaptive sampling (sampling_ratio=", p.sampling_ratio,
+                    "); pass a positive sampling_ratio");
   plan.build(grid, height, width, p.pooled_h, p.pooled_w);
   count = grid.count;
   return n;
@@ -50,28 +51,30 @@ void roi_align_forward_impl(const T* input, int64_t batch_size, int64_t channels
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, channels * bins));
   at::parallel_for(0, num_rois, grain, [&](int64_t begin, int64_t end) {
     geometry::RoiAlignPlan<T> plan;
-    std::vector<T> acc(static_cast<size_t>(channels));
+    std::vector<T> pooled(static_cast<size_t>(bins * channels));  // one RoI, [bins, C]
     for (int64_t k = begin; k < end; ++k) {
       T count;
       const int64_t n = plan_roi(rois + 5 * k, k, batch_size, height, width, p, plan, count);
       const T* plane = input + n * height * width * channels;
-      T* out = output + k * channels * bins;
+      std::fill(pooled.begin(), pooled.end(), static_cast<T>(0));
       for (int64_t b = 0; b < bins; ++b) {
-        std::fill(acc.begin(), acc.end(), static_cast<T>(0));
+        T* acc = pooled.data() + b * channels;
         for (int64_t s = plan.bin_start[b]; s < plan.bin_start[b + 1]; ++s) {
-          accumulate_taps(acc.data(), plane, plan.taps[s], channels);
+          accumulate_taps(acc, plane, plan.taps[s], channels);
         }
-        for (int64_t c = 0; c < channels; ++c) out[c * bins + b] = acc[c] / count;
+        divide(acc, count, channels);
       }
+      transpose_to_channels_first(pooled.data(), bins, channels, output + k * channels * bins,
+                                  bins);
     }
   });
 }
 
 // grad: [K, C, PH, PW] with any strides; grad_input: [N, H, W, C] contiguous, zero-filled.
 template <typename T>
-void roi_align_backward_impl(const at::Tensor& grad, const T* rois, int64_t num_rois,
-                             T* grad_input, int64_t batch_size, int64_t channels, int64_t height,
-                             int64_t width, const RoiAlignParams& p) {
+void roi_align_backward_impl(const at::Tensor& grad, const T* rois, int64_t num_rois, T* grad_input,
+                             int64_t batch_size, int64_t channels, int64_t height, int64_t width,
+                             const RoiAlignParams& p) {
   const T* g = grad.data_ptr<T>();
   const int64_t gs_k = grad.stride(0), gs_c = grad.stride(1), gs_h = grad.stride(2),
                 gs_w = grad.stride(3);
@@ -87,8 +90,8 @@ void roi_align_backward_impl(const at::Tensor& grad, const T* rois, int64_t num_
       T* plane = grad_input + n * height * width * channels + c_begin;
       for (int64_t b = 0; b < bins; ++b) {
         if (plan.bin_start[b] == plan.bin_start[b + 1]) continue;
-        const T* src = g + k * gs_k + c_begin * gs_c + (b / p.pooled_w) * gs_h +
-                       (b % p.pooled_w) * gs_w;
+        const T* src =
+            g + k * gs_k + c_begin * gs_c + (b / p.pooled_w) * gs_h + (b % p.pooled_w) * gs_w;
         for (int64_t c = 0; c < block; ++c) bin_grad[c] = src[c * gs_c];
         for (int64_t s = plan.bin_start[b]; s < plan.bin_start[b + 1]; ++s) {
           const auto& taps = plan.taps[s];
@@ -102,21 +105,10 @@ void roi_align_backward_impl(const at::Tensor& grad, const T* rois, int64_t num_
   });
 }
 
-void check_roi_align_inputs(const at::Tensor& input, const at::Tensor& rois,
-                            int64_t pooled_height, int64_t pooled_width) {
-  TORCH_CHECK(input.dim() == 4, "roi_align: input must be a Tensor[N, C, H, W], got ",
-              input.sizes());
-  check_roi_inputs(rois, "roi_align");
-  check_pooled_size(pooled_height, pooled_width, "roi_align");
-  TORCH_CHECK(input.scalar_type() == rois.scalar_type(),
-              "roi_align: input and rois must have the same dtype, got ", input.scalar_type(),
-              " and ", rois.scalar_type());
-}
-
 at::Tensor roi_align_forward_kernel(const at::Tensor& input, const at::Tensor& rois,
                                     double spatial_scale, int64_t pooled_height,
                                     int64_t pooled_width, int64_t sampling_ratio, bool aligned) {
-  check_roi_align_inputs(input, rois, pooled_height, pooled_width);
+  check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_align");
   const int64_t num_rois = rois.size(0), channels = input.size(1);
   const int64_t height = input.size(2), width = input.size(3);
   if (num_rois == 0 || channels == 0 || height == 0 || width == 0) {
@@ -144,13 +136,9 @@ at::Tensor roi_align_backward_kernel(const at::Tensor& grad, const at::Tensor& r
                                      int64_t pooled_width, int64_t batch_size, int64_t channels,
                                      int64_t height, int64_t width, int64_t sampling_ratio,
                                      bool aligned) {
-  check_roi_inputs(rois, "roi_align backward");
-  check_pooled_size(pooled_height, pooled_width, "roi_align backward");
+  check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width,
+                            "roi_align backward");
   const int64_t num_rois = rois.size(0);
-  TORCH_CHECK(grad.dim() == 4 && grad.size(0) == num_rois && grad.size(1) == channels &&
-                  grad.size(2) == pooled_height && grad.size(3) == pooled_width,
-              "roi_align backward: grad must be a Tensor[", num_rois, ", ", channels, ", ",
-              pooled_height, ", ", pooled_width, "], got ", grad.sizes());
   if (num_rois == 0 || channels == 0 || height == 0 || width == 0) {
     return at::zeros({batch_size, channels, height, width}, grad.options());
   }
@@ -165,8 +153,8 @@ at::Tensor roi_align_backward_kernel(const at::Tensor& grad, const at::Tensor& r
         at::Tensor grad_input_cl =
             at::zeros({batch_size, height, width, channels}, grad.options().dtype(compute_dtype));
         roi_align_backward_impl<T>(grad_c, rois_c.data_ptr<T>(), num_rois,
-                                   grad_input_cl.data_ptr<T>(), batch_size, channels, height,
-                                   width, params);
+                                   grad_input_cl.data_ptr<T>(), batch_size, channels, height, width,
+                                   params);
         result = grad_input_cl.permute({0, 3, 1, 2}).to(grad.scalar_type()).contiguous();
       });
   return result;

@@ -1,0 +1,81 @@
+// Input checks shared by the CPU and CUDA kernels. The Python wrappers validate first and give
+// friendlier messages; these keep a direct torch.ops call from reading out of bounds.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+#include "ops/geometry.h"
+
+namespace vops::ops {
+
+inline void check_same_device(const at::Tensor& a, const at::Tensor& b, const char* a_name,
+                              const char* b_name) {
+  TORCH_CHECK(a.device() == b.device(), a_name, " and ", b_name,
+              " must be on the same device, got ", a.device(), " and ", b.device());
+}
+
+inline void check_nms_inputs(const at::Tensor& boxes, const at::Tensor& scores) {
+  TORCH_CHECK(boxes.dim() == 2 && boxes.size(1) == 4, "boxes must be a Tensor[N, 4], got ",
+              boxes.sizes());
+  TORCH_CHECK(scores.dim() == 1 && scores.size(0) == boxes.size(0),
+              "scores must be a Tensor[N] with N = boxes.size(0) = ", boxes.size(0), ", got ",
+              scores.sizes());
+  TORCH_CHECK(boxes.scalar_type() == scores.scalar_type(),
+              "boxes and scores must have the same dtype, got ", boxes.scalar_type(), " and ",
+              scores.scalar_type());
+  check_same_device(scores, boxes, "scores", "boxes");
+}
+
+inline void check_batched_nms_idxs(const at::Tensor& idxs, const at::Tensor& boxes) {
+  TORCH_CHECK(idxs.dim() == 1 && idxs.size(0) == boxes.size(0),
+              "idxs must be a Tensor[N] with N = boxes.size(0) = ", boxes.size(0), ", got ",
+              idxs.sizes());
+  TORCH_CHECK(!at::isFloatingType(idxs.scalar_type()) && !at::isComplexType(idxs.scalar_type()),
+              "idxs must be an integer Tensor, got dtype ", idxs.scalar_type());
+  check_same_device(idxs, boxes, "idxs", "boxes");
+}
+
+// Checks of a forward RoI op's inputs; `op` names it in the messages.
+inline void check_roi_op_inputs(const at::Tensor& input, const at::Tensor& rois,
+                                int64_t pooled_height, int64_t pooled_width, const char* op) {
+  TORCH_CHECK(input.dim() == 4, op, ": input must be a Tensor[N, C, H, W], got ", input.sizes());
+  TORCH_CHECK(rois.dim() == 2 && rois.size(1) == 5, op,
+              ": rois must be a Tensor[K, 5] (batch index, x1, y1, x2, y2), got ", rois.sizes());
+  TORCH_CHECK(pooled_height > 0 && pooled_width > 0, op, ": output_size must be positive, got (",
+              pooled_height, ", ", pooled_width, ")");
+  TORCH_CHECK(input.scalar_type() == rois.scalar_type(), op,
+              ": input and rois must have the same dtype, got ", input.scalar_type(), " and ",
+              rois.scalar_type());
+  check_same_device(rois, input, "rois", "input");
+}
+
+// Checks of a backward RoI op's inputs: `grad` is the gradient of the pooled output.
+inline void check_roi_backward_inputs(const at::Tensor& grad, const at::Tensor& rois,
+                                      int64_t channels, int64_t pooled_height, int64_t pooled_width,
+                                      const char* op) {
+  TORCH_CHECK(rois.dim() == 2 && rois.size(1) == 5, op,
+              ": rois must be a Tensor[K, 5] (batch index, x1, y1, x2, y2), got ", rois.sizes());
+  TORCH_CHECK(pooled_height > 0 && pooled_width > 0, op, ": output_size must be positive, got (",
+              pooled_height, ", ", pooled_width, ")");
+  const std::vector<int64_t> pooled_shape{rois.size(0), channels, pooled_height, pooled_width};
+  TORCH_CHECK(grad.sizes() == at::IntArrayRef(pooled_shape), op, ": grad must be a Tensor",
+              at::IntArrayRef(pooled_shape), ", got ", grad.sizes());
+  check_same_device(rois, grad, "rois", "grad");
+}
+
+// The image a RoI belongs to, checked against the batch size; `roi` points at its 5 values.
+template <typename T>
+int64_t roi_batch_index(const T* roi, int64_t k, int64_t batch_size, double spatial_scale) {
+  const double b = static_cast<double>(roi[0]);
+  TORCH_CHECK_INDEX(b >= 0 && b < static_cast<double>(batch_size), "rois[", k,
+                    ", 0] is the batch index ", b, ", expected one in [0, ", batch_size, ")");
+  TORCH_CHECK_VALUE(geometry::roi_corners_usable(roi + 1, spatial_scale), "rois[", k,
+                    "] has non-finite or out-of-range corners (", static_cast<double>(roi[1]), ", ",
+                    static_cast<double>(roi[2]), ", ", static_cast<double>(roi[3]), ", ",
+                    static_cast<double>(roi[4]), ")");
+  return static_cast<int64_t>(b);
+}
+
+}  // namespace vops::ops
