@@ -44,6 +44,24 @@ def main() -> None:
         dim=1,
     )
 
+    pyramid_input = {
+        f"c{level}": torch.randn(
+            2, 64 * 2 ** (level - 2), 256 // 2**level, 256 // 2**level, generator=generator
+        )
+        for level in (2, 3, 4, 5)
+    }
+    fpn = vops.FeaturePyramidNetwork(
+        [64, 128, 256, 512], 256, extra_blocks=vops.LastLevelMaxPool()
+    ).eval()
+    pooler = vops.MultiScaleRoIAlign(["0", "1", "2", "3"], 7, 2)
+    image_boxes = [random_boxes(500, 256.0, generator) for _ in range(2)]
+
+    def pyramid_and_pool():
+        with torch.no_grad():
+            levels = fpn(pyramid_input)
+            features = {str(i): levels[f"c{i + 2}"] for i in range(4)}
+            return pooler(features, image_boxes, [(256, 256), (256, 256)])
+
     steps = [
         (
             "nms",
@@ -75,10 +93,16 @@ def main() -> None:
             lambda: vops.roi_pool(features, rois, 7, 1 / 8),
             lambda r: f"output {list(r.shape)}",
         ),
+        (
+            "FPN+pooler",
+            "4 levels -> 256 ch, 2x500 boxes",
+            pyramid_and_pool,
+            lambda r: f"output {list(r.shape)}",
+        ),
     ]
     for name, what, run, describe in steps:
         result, ms = timed(run)
-        print(f"{name:>12}  {what:<40} {describe(result):<28} {ms:8.1f} ms")
+        print(f"{name:>12}  {what:<36} {describe(result):<28} {ms:8.1f} ms")
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def roi_pool(
     else:
         rois = boxes
     check_rois(rois, input)
-    output, _ = torch.ops.vops.roi_pool(input, rois, spatial_scale, size[0], size[1])
+    # The argmax only serves the backward pass; inference skips writing it.
+    with_argmax = torch.is_grad_enabled() and input.requires_grad
+    output, _ = torch.ops.vops.roi_pool(input, rois, spatial_scale, size[0], size[1], with_argmax)
     return output
 
 
@@ -64,10 +66,16 @@ class RoIPool(nn.Module):
 
 @torch.library.register_fake("vops::roi_pool")
 def _roi_pool_fake(
-    input: Tensor, rois: Tensor, spatial_scale: float, pooled_height: int, pooled_width: int
+    input: Tensor,
+    rois: Tensor,
+    spatial_scale: float,
+    pooled_height: int,
+    pooled_width: int,
+    with_argmax: bool = True,
 ) -> tuple[Tensor, Tensor]:
     shape = (rois.size(0), input.size(1), pooled_height, pooled_width)
-    return input.new_empty(shape), input.new_empty(shape, dtype=torch.int32)
+    argmax_shape = shape if with_argmax else (0,)
+    return input.new_empty(shape), input.new_empty(argmax_shape, dtype=torch.int32)
 
 
 @torch.library.register_fake("vops::_roi_pool_backward")
@@ -96,13 +104,18 @@ def _setup_context(ctx, inputs: tuple, output: tuple[Tensor, Tensor]) -> None:
 
 def _backward(ctx, grad: Tensor, grad_argmax: Tensor) -> tuple:
     rois, argmax = ctx.saved_tensors
-    spatial_scale, pooled_height, pooled_width = ctx.params
+    spatial_scale, pooled_height, pooled_width, with_argmax = ctx.params
+    if not with_argmax:
+        raise RuntimeError(
+            "vops::roi_pool was called with with_argmax=False, so it cannot be differentiated; "
+            "call vops.roi_pool, which asks for the argmax when a gradient is needed"
+        )
     batch_size, channels, height, width = ctx.input_shape
     grad_input = torch.ops.vops._roi_pool_backward(
         grad, rois, argmax, spatial_scale, pooled_height, pooled_width,
         batch_size, channels, height, width,
     )  # fmt: skip
-    return (grad_input,) + (None,) * 4
+    return (grad_input,) + (None,) * 5
 
 
 torch.library.register_autograd("vops::roi_pool", _backward, setup_context=_setup_context)

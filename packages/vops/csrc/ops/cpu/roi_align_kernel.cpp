@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "ops/cpu/channel_loops.h"
 #include "ops/checks.h"
+#include "ops/cpu/channel_loops.h"
 #include "ops/geometry.h"
 
 namespace vops::ops {

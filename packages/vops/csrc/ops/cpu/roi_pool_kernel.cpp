@@ -15,8 +15,8 @@
 #include <tuple>
 #include <vector>
 
-#include "ops/cpu/channel_loops.h"
 #include "ops/checks.h"
+#include "ops/cpu/channel_loops.h"
 #include "ops/geometry.h"
 
 namespace vops::ops {
@@ -27,7 +27,8 @@ struct RoiPoolParams {
   int64_t pooled_h, pooled_w;
 };
 
-// input: [N, H, W, C] contiguous (a channels-last view); output, argmax: [K, C, PH, PW].
+// input: [N, H, W, C] contiguous (a channels-last view); output, argmax: [K, C, PH, PW]; argmax
+// may be null.
 template <typename T>
 void roi_pool_forward_impl(const T* input, int64_t batch_size, int64_t channels, int64_t height,
                            int64_t width, const T* rois, int64_t num_rois, T* output,
@@ -61,8 +62,10 @@ void roi_pool_forward_impl(const T* input, int64_t batch_size, int64_t channels,
       }
       transpose_to_channels_first(best_all.data(), bins, channels, output + k * channels * bins,
                                   bins);
-      transpose_to_channels_first(where_all.data(), bins, channels, argmax + k * channels * bins,
-                                  bins);
+      if (argmax != nullptr) {
+        transpose_to_channels_first(where_all.data(), bins, channels, argmax + k * channels * bins,
+                                    bins);
+      }
     }
   });
 }
@@ -101,16 +104,17 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_forward_kernel(const at::Tensor& inp
                                                            const at::Tensor& rois,
                                                            double spatial_scale,
                                                            int64_t pooled_height,
-                                                           int64_t pooled_width) {
+                                                           int64_t pooled_width, bool with_argmax) {
   check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_pool");
   const int64_t num_rois = rois.size(0), channels = input.size(1);
   const int64_t height = input.size(2), width = input.size(3);
   TORCH_CHECK(height * width < std::numeric_limits<int32_t>::max(),
               "roi_pool: feature maps above 2^31 pixels are not supported, got ", height, "x",
               width);
-  // argmax only feeds the backward pass: int32 halves the largest output's memory traffic.
-  at::Tensor argmax =
-      at::empty({num_rois, channels, pooled_height, pooled_width}, input.options().dtype(at::kInt));
+  // argmax only feeds the backward pass: int32 halves its memory traffic, and inference skips it.
+  at::Tensor argmax = with_argmax ? at::empty({num_rois, channels, pooled_height, pooled_width},
+                                              input.options().dtype(at::kInt))
+                                  : at::empty({0}, input.options().dtype(at::kInt));
   if (num_rois == 0 || channels == 0) {
     return {at::zeros({num_rois, channels, pooled_height, pooled_width}, input.options()), argmax};
   }
@@ -126,7 +130,7 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_forward_kernel(const at::Tensor& inp
                                   input.options().dtype(compute_dtype));
     roi_pool_forward_impl<T>(input_cl.data_ptr<T>(), input.size(0), channels, height, width,
                              rois_c.data_ptr<T>(), num_rois, output.data_ptr<T>(),
-                             argmax.data_ptr<int32_t>(), params);
+                             with_argmax ? argmax.data_ptr<int32_t>() : nullptr, params);
     result = output.to(input.scalar_type());
   });
   return {result, argmax};
@@ -136,8 +140,7 @@ at::Tensor roi_pool_backward_kernel(const at::Tensor& grad, const at::Tensor& ro
                                     const at::Tensor& argmax, double spatial_scale,
                                     int64_t pooled_height, int64_t pooled_width, int64_t batch_size,
                                     int64_t channels, int64_t height, int64_t width) {
-  check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width,
-                            "roi_pool backward");
+  check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width, "roi_pool backward");
   const int64_t num_rois = rois.size(0);
   const std::vector<int64_t> pooled_shape{num_rois, channels, pooled_height, pooled_width};
   TORCH_CHECK(argmax.sizes() == pooled_shape && argmax.scalar_type() == at::kInt,

@@ -51,7 +51,7 @@ __global__ void roi_pool_forward_cuda(int64_t total, const scalar_t* input, cons
       }
     }
     output[index] = static_cast<scalar_t>(best);
-    argmax[index] = where;
+    if (argmax != nullptr) argmax[index] = where;
   }
 }
 
@@ -77,7 +77,7 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_forward_kernel(const at::Tensor& inp
                                                            const at::Tensor& rois,
                                                            double spatial_scale,
                                                            int64_t pooled_height,
-                                                           int64_t pooled_width) {
+                                                           int64_t pooled_width, bool with_argmax) {
   check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_pool");
   TORCH_CHECK(input.size(2) * input.size(3) < std::numeric_limits<int32_t>::max(),
               "roi_pool: feature maps above 2^31 pixels are not supported, got ", input.sizes());
@@ -86,7 +86,8 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_forward_kernel(const at::Tensor& inp
                         pooled_height, pooled_width,  spatial_scale};
   const std::vector<int64_t> shape{rois.size(0), p.channels, pooled_height, pooled_width};
   at::Tensor output = at::empty(shape, input.options());
-  at::Tensor argmax = at::empty(shape, input.options().dtype(at::kInt));
+  at::Tensor argmax = with_argmax ? at::empty(shape, input.options().dtype(at::kInt))
+                                  : at::empty({0}, input.options().dtype(at::kInt));
   const int64_t total = output.numel();
   if (total == 0) return {output, argmax};
   const at::Tensor input_c = input.contiguous();
@@ -97,7 +98,7 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_forward_kernel(const at::Tensor& inp
         roi_pool_forward_cuda<scalar_t, T>
             <<<blocks_for(total), kThreadsPerBlock, 0, at::cuda::getCurrentCUDAStream()>>>(
                 total, input_c.data_ptr<scalar_t>(), rois_c.data_ptr<T>(), p,
-                output.data_ptr<scalar_t>(), argmax.data_ptr<int32_t>());
+                output.data_ptr<scalar_t>(), with_argmax ? argmax.data_ptr<int32_t>() : nullptr);
         C10_CUDA_KERNEL_LAUNCH_CHECK();
       });
   return {output, argmax};
