@@ -74,6 +74,23 @@ static void test_roi_align_grid_adaptive_and_aligned() {
   CHECK(near(grid.bin_w, 1.0) && near(grid.bin_h, 1.0) && near(grid.count, 4.0));
 }
 
+static void test_scale_is_rounded_to_the_compute_type_first() {
+  // 45 * 0.7 is 31.4999... in double but 45 * 0.7f is exactly 31.5f, which rounds to 32: the
+  // reference scales float32 corners by float(0.7).
+  const float corners[4] = {45.f, 0.f, 50.f, 5.f};
+  const g::RoiPoolGrid<float> grid(corners, 0.7, 1, 1, 100, 100);
+  CHECK(grid.window(0, 0).w_begin == 32);
+  g::RoiAlignGrid<float> align;
+  CHECK(g::roi_align_grid(corners, 0.7, 1, 1, 1, false, align));
+  CHECK(align.start_x == 45.f * 0.7f);
+}
+
+static void test_sample_coordinates_are_bin_centres_of_sub_cells() {
+  // Bin 1 of width 2 starting at 0.5, with 2 samples: sub-cells [2.5, 3.5) and [3.5, 4.5).
+  CHECK(near(g::sample_coordinate(0.5, 1, 2.0, 0, 2), 3.0));
+  CHECK(near(g::sample_coordinate(0.5, 1, 2.0, 1, 2), 4.0));
+}
+
 static void test_roi_align_plan_skips_points_off_the_map() {
   const double corners[4] = {-10.0, -10.0, 2.0, 2.0};
   g::RoiAlignGrid<double> grid;
@@ -112,6 +129,8 @@ int main() {
   test_bilinear_rejects_far_and_nan_points();
   test_iou_edge_cases();
   test_roi_align_grid_adaptive_and_aligned();
+  test_scale_is_rounded_to_the_compute_type_first();
+  test_sample_coordinates_are_bin_centres_of_sub_cells();
   test_roi_align_plan_skips_points_off_the_map();
   test_roi_corners_usable();
   test_roi_pool_windows();
