@@ -13,6 +13,9 @@ VOPS_BUILD_INPUTS := $(shell find packages/vops/csrc packages/vops/cmake package
 	$(wildcard packages/vops/CMakeLists.txt packages/vops/pyproject.toml packages/vops/src/vops/*.in)
 PURE_PACKAGE_METADATA := $(wildcard packages/vmodels/pyproject.toml packages/vdata/pyproject.toml packages/vrefs/pyproject.toml)
 
+# The install stamp records VOPS_CUDA (AUTO|ON|OFF), so changing it rebuilds vops.
+PACKAGES_STAMP := $(STAMPS)/packages-cuda-$(or $(VOPS_CUDA),AUTO)
+
 .PHONY: demo test setup test-python test-cpp lint clean
 
 demo: setup
@@ -20,7 +23,7 @@ demo: setup
 
 test: lint test-cpp test-python
 
-setup: $(STAMPS)/packages
+setup: $(PACKAGES_STAMP)
 
 test-python: setup
 	$(PY) -m pytest
@@ -32,7 +35,7 @@ test-cpp: $(STAMPS)/requirements
 	$(VENV)/bin/ctest --test-dir $(CPP_BUILD) --output-on-failure
 
 lint: $(STAMPS)/requirements
-	$(VENV)/bin/ruff check packages tests benchmarks
+	$(VENV)/bin/ruff check packages tests benchmarks examples
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,11 +48,11 @@ $(STAMPS)/requirements: requirements-dev.txt | $(PY)
 # `vops` or `vdata` on the package index (both names belong to unrelated projects there). vops
 # compiles against the torch already in the venv (--no-build-isolation); its CMake build directory
 # is kept under packages/vops/build, so a rebuild only recompiles what changed.
-$(STAMPS)/packages: $(STAMPS)/requirements $(VOPS_BUILD_INPUTS) $(PURE_PACKAGE_METADATA)
+$(PACKAGES_STAMP): $(STAMPS)/requirements $(VOPS_BUILD_INPUTS) $(PURE_PACKAGE_METADATA)
 	$(PIP) install --no-build-isolation -e ./packages/vops \
 		-e ./packages/vmodels -e ./packages/vdata -e ./packages/vrefs
 	$(PIP) check
-	touch $@
+	rm -f $(STAMPS)/packages-cuda-* && touch $@
 
 clean:
 	rm -rf build packages/vops/build

@@ -423,6 +423,27 @@ def test_roi_align_non_finite_roi_corners_raise_value_error_naming_the_row(colum
         vops.roi_align(make_input(torch.float32), rois, OUTPUT_SIZE, 1.0, 2)
 
 
+@pytest.mark.parametrize("aligned", [False, True])
+def test_roi_align_of_roi_much_larger_than_the_map_matches_reference(aligned):
+    # Only the sampling points on the map are visited; they must be exactly the right ones.
+    x = make_input()
+    rois = torch.tensor([[0, -37.3, -21.9, 44.6, 51.2], [1, 30.0, -50.0, -20.0, 40.0]]).double()
+    expected = roi_align_reference(x, rois, OUTPUT_SIZE, 1.0, -1, aligned)
+    result = vops.roi_align(x, rois, OUTPUT_SIZE, 1.0, -1, aligned)
+    torch.testing.assert_close(result, expected)
+
+
+def test_roi_align_absurd_sampling_ratio_raises_value_error():
+    with pytest.raises(ValueError, match=r"rois\[0\] would need more than 2\^20 sampling points"):
+        vops.roi_align(make_input(), make_rois()[:1], OUTPUT_SIZE, 1.0, 2**32 + 1)
+
+
+def test_roi_align_on_an_empty_map_still_checks_the_batch_index():
+    rois = torch.tensor([[7.0, 0.0, 0.0, 1.0, 1.0]])
+    with pytest.raises(IndexError, match=r"rois\[0, 0\] is the batch index 7"):
+        vops.roi_align(torch.zeros(1, 3, 0, 5), rois, OUTPUT_SIZE)
+
+
 def test_roi_align_direct_op_call_with_malformed_rois_raises_instead_of_crashing():
     with pytest.raises(RuntimeError, match=r"rois must be a Tensor\[K, 5\]"):
         torch.ops.vops.roi_align(

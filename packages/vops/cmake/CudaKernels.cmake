@@ -9,12 +9,15 @@
 
 set(VOPS_CUDA "AUTO" CACHE STRING "Build the CUDA kernels: AUTO, ON or OFF")
 set_property(CACHE VOPS_CUDA PROPERTY STRINGS AUTO ON OFF)
+# The environment decides this configure run only; it is not written into the cache, so a later
+# build without the variable goes back to the cached setting (AUTO by default).
 if(DEFINED ENV{VOPS_CUDA})
-  set(VOPS_CUDA "$ENV{VOPS_CUDA}" CACHE STRING "Build the CUDA kernels: AUTO, ON or OFF" FORCE)
+  string(TOUPPER "$ENV{VOPS_CUDA}" _vops_cuda)
+else()
+  string(TOUPPER "${VOPS_CUDA}" _vops_cuda)
 endif()
-string(TOUPPER "${VOPS_CUDA}" _vops_cuda)
 if(NOT _vops_cuda MATCHES "^(AUTO|ON|OFF)$")
-  message(FATAL_ERROR "VOPS_CUDA must be AUTO, ON or OFF, got '${VOPS_CUDA}'")
+  message(FATAL_ERROR "VOPS_CUDA must be AUTO, ON or OFF, got '${_vops_cuda}'")
 endif()
 
 set(VOPS_WITH_CUDA OFF)

@@ -91,6 +91,27 @@ static void test_sample_coordinates_are_bin_centres_of_sub_cells() {
   CHECK(near(g::sample_coordinate(0.5, 1, 2.0, 1, 2), 4.0));
 }
 
+// sample_range must return exactly the indices whose coordinate lies in [-1, limit].
+template <typename T>
+static void check_sample_range_against_scan(T start, int64_t bin, T bin_size, int64_t samples,
+                                            int64_t limit) {
+  int64_t first, last;
+  g::sample_range(start, bin, bin_size, samples, limit, first, last);
+  for (int64_t i = 0; i < samples; ++i) {
+    const T c = g::sample_coordinate(start, bin, bin_size, i, samples);
+    const bool on_map = c >= static_cast<T>(-1) && c <= static_cast<T>(limit);
+    CHECK(on_map == (i >= first && i < last));
+  }
+}
+
+static void test_sample_range_finds_exactly_the_points_on_the_map() {
+  check_sample_range_against_scan<double>(-3.2, 0, 7.9, 40, 5);      // crosses both edges
+  check_sample_range_against_scan<double>(-30.0, 1, 4.0, 10, 5);     // wholly before the map
+  check_sample_range_against_scan<float>(2.0f, 2, -1.5f, 25, 6);     // negative bin (aligned)
+  check_sample_range_against_scan<float>(-1e6f, 3, 1e6f, 4096, 63);  // huge RoI, small map
+  check_sample_range_against_scan<float>(0.f, 0, 0.f, 3, 4);         // zero-size bin
+}
+
 static void test_roi_align_plan_skips_points_off_the_map() {
   const double corners[4] = {-10.0, -10.0, 2.0, 2.0};
   g::RoiAlignGrid<double> grid;
@@ -131,6 +152,7 @@ int main() {
   test_roi_align_grid_adaptive_and_aligned();
   test_scale_is_rounded_to_the_compute_type_first();
   test_sample_coordinates_are_bin_centres_of_sub_cells();
+  test_sample_range_finds_exactly_the_points_on_the_map();
   test_roi_align_plan_skips_points_off_the_map();
   test_roi_corners_usable();
   test_roi_pool_windows();

@@ -52,10 +52,11 @@ struct BilinearTaps {
 };
 
 // Bilinear taps for the point (y, x) of a height x width plane. Returns false for points more than
-// one pixel outside the plane (they contribute nothing), and for NaN coordinates.
+// one pixel outside the plane (they contribute nothing), for NaN coordinates and empty planes.
 template <typename T>
 VOPS_HOST_DEVICE bool bilinear_taps(int64_t height, int64_t width, T y, T x,
                                     BilinearTaps<T>& taps) {
+  if (height <= 0 || width <= 0) return false;
   if (!(y >= static_cast<T>(-1) && y <= static_cast<T>(height) && x >= static_cast<T>(-1) &&
         x <= static_cast<T>(width))) {
     return false;
@@ -107,13 +108,13 @@ VOPS_HOST_DEVICE bool roi_corners_usable(const T* corners, double spatial_scale)
   return true;
 }
 
-// Largest adaptive sampling grid accepted along one axis; beyond it a RoI is almost surely a
-// corrupted value, and sampling it would take hours.
-inline constexpr double kMaxAdaptiveSamples = 1 << 20;
+// Most sampling points per bin along one axis (fixed or adaptive): beyond it a RoI or a
+// sampling_ratio is almost surely a corrupted value, and the point count would overflow.
+inline constexpr int64_t kMaxSamples = int64_t{1} << 20;
 
 // The sampling grid of a RoI given as (x1, y1, x2, y2) in image coordinates. As in the reference,
 // `spatial_scale` is first rounded to T, so the scaled corners round the same way. Returns false
-// when the grid would exceed kMaxAdaptiveSamples. Corners must pass roi_corners_usable.
+// when the grid would exceed kMaxSamples per axis. Corners must pass roi_corners_usable.
 template <typename T>
 VOPS_HOST_DEVICE bool roi_align_grid(const T* corners, double spatial_scale, int64_t pooled_h,
                                      int64_t pooled_w, int64_t sampling_ratio, bool aligned,
@@ -133,11 +134,12 @@ VOPS_HOST_DEVICE bool roi_align_grid(const T* corners, double spatial_scale, int
   grid.bin_h = roi_h / static_cast<T>(pooled_h);
   grid.bin_w = roi_w / static_cast<T>(pooled_w);
   if (sampling_ratio > 0) {
+    if (sampling_ratio > kMaxSamples) return false;
     grid.samples_y = grid.samples_x = sampling_ratio;
   } else {
     const double sy = std::ceil(static_cast<double>(roi_h / static_cast<T>(pooled_h)));
     const double sx = std::ceil(static_cast<double>(roi_w / static_cast<T>(pooled_w)));
-    if (!(sy <= kMaxAdaptiveSamples && sx <= kMaxAdaptiveSamples)) return false;
+    if (!(sy <= kMaxSamples && sx <= kMaxSamples)) return false;
     grid.samples_y = static_cast<int64_t>(sy);
     grid.samples_x = static_cast<int64_t>(sx);
   }
@@ -150,6 +152,38 @@ template <typename T>
 VOPS_HOST_DEVICE T sample_coordinate(T start, int64_t bin, T bin_size, int64_t i, int64_t samples) {
   return start + static_cast<T>(bin) * bin_size +
          static_cast<T>(i + .5f) * bin_size / static_cast<T>(samples);
+}
+
+// The sample indices [first, last) along one axis whose coordinates lie in [-1, limit], the only
+// ones bilinear_taps accepts. sample_coordinate is monotonic in the index (each rounding step is),
+// increasing for bin_size >= 0 and decreasing otherwise, so they are contiguous and two binary
+// searches find them exactly: a RoI far larger than the map costs its overlap, not its size.
+template <typename T>
+VOPS_HOST_DEVICE void sample_range(T start, int64_t bin, T bin_size, int64_t samples, int64_t limit,
+                                   int64_t& first, int64_t& last) {
+  const bool increasing = bin_size >= static_cast<T>(0);
+  // Smallest index in [0, samples] at which `past(coordinate)` holds (it holds from there on).
+  const auto search = [&](auto past) {
+    int64_t lo = 0, hi = samples;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (past(sample_coordinate(start, bin, bin_size, mid, samples))) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  };
+  const T low = static_cast<T>(-1), high = static_cast<T>(limit);
+  if (increasing) {
+    first = search([&](T c) { return c >= low; });
+    last = search([&](T c) { return c > high; });
+  } else {
+    first = search([&](T c) { return c <= high; });
+    last = search([&](T c) { return c < low; });
+  }
+  last = last < first ? first : last;
 }
 
 // The bilinear taps of every sampling point of a RoI that falls on the map, bin by bin (row-major
@@ -166,10 +200,14 @@ struct RoiAlignPlan {
     bin_start.assign(1, 0);
     BilinearTaps<T> t;
     for (int64_t ph = 0; ph < pooled_h; ++ph) {
+      int64_t y_first, y_last;
+      sample_range(grid.start_y, ph, grid.bin_h, grid.samples_y, height, y_first, y_last);
       for (int64_t pw = 0; pw < pooled_w; ++pw) {
-        for (int64_t iy = 0; iy < grid.samples_y; ++iy) {
+        int64_t x_first, x_last;
+        sample_range(grid.start_x, pw, grid.bin_w, grid.samples_x, width, x_first, x_last);
+        for (int64_t iy = y_first; iy < y_last; ++iy) {
           const T y = sample_coordinate(grid.start_y, ph, grid.bin_h, iy, grid.samples_y);
-          for (int64_t ix = 0; ix < grid.samples_x; ++ix) {
+          for (int64_t ix = x_first; ix < x_last; ++ix) {
             const T x = sample_coordinate(grid.start_x, pw, grid.bin_w, ix, grid.samples_x);
             if (bilinear_taps(height, width, y, x, t)) taps.push_back(t);
           }

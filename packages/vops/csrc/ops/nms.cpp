@@ -1,4 +1,4 @@
-// Schemas of the non-maximum suppression ops. Kernels: cpu/nms_kernel.cpp.
+// Schemas of the non-maximum suppression ops. Kernels: cpu/nms_kernel.cpp, cuda/nms_kernel.cu.
 #include <torch/library.h>
 
 TORCH_LIBRARY_FRAGMENT(vops, m) {

@@ -1,4 +1,5 @@
-// Schemas of RoIAlign and its backward. Kernels: cpu/roi_align_kernel.cpp.
+// Schemas of RoIAlign and its backward. Kernels: cpu/roi_align_kernel.cpp,
+// cuda/roi_align_kernel.cu.
 #include <torch/library.h>
 
 TORCH_LIBRARY_FRAGMENT(vops, m) {

@@ -34,9 +34,8 @@ int64_t plan_roi(const T* roi, int64_t k, int64_t batch_size, int64_t height, in
   geometry::RoiAlignGrid<T> grid;
   TORCH_CHECK_VALUE(geometry::roi_align_grid(roi + 1, p.spatial_scale, p.pooled_h, p.pooled_w,
                                              p.sampling_ratio, p.aligned, grid),
-                    "rois[", k,
-                    "] is too large for adaptive sampling (sampling_ratio=", p.sampling_ratio,
-                    "); pass a positive sampling_ratio");
+                    "rois[", k, "] would need more than 2^20 sampling points per bin axis ",
+                    "(sampling_ratio=", p.sampling_ratio, "); pass a smaller sampling_ratio");
   plan.build(grid, height, width, p.pooled_h, p.pooled_w);
   count = grid.count;
   return n;
@@ -111,7 +110,7 @@ at::Tensor roi_align_forward_kernel(const at::Tensor& input, const at::Tensor& r
   check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_align");
   const int64_t num_rois = rois.size(0), channels = input.size(1);
   const int64_t height = input.size(2), width = input.size(3);
-  if (num_rois == 0 || channels == 0 || height == 0 || width == 0) {
+  if (num_rois == 0 || channels == 0) {
     return at::zeros({num_rois, channels, pooled_height, pooled_width}, input.options());
   }
   const RoiAlignParams params{spatial_scale, pooled_height, pooled_width, sampling_ratio, aligned};

@@ -20,16 +20,14 @@ inline unsigned int blocks_for(int64_t n) {
   return static_cast<unsigned int>(std::max<int64_t>(1, std::min(wanted, cap)));
 }
 
-// The image of RoI `roi` (5 values) after the checks the CPU kernels raise for. A device cannot
-// raise a Python error without synchronising, so a bad RoI stops the kernel with a device-side
+// The image of RoI `roi` (5 values). A device cannot raise a Python error without synchronising:
+// an out-of-range batch index (a programming error) stops the kernel with a device-side
 // assertion instead of reading out of bounds.
 template <typename T>
-__device__ int64_t checked_batch_index(const T* roi, int64_t batch_size, double spatial_scale) {
+__device__ int64_t checked_batch_index(const T* roi, int64_t batch_size) {
   const double b = static_cast<double>(roi[0]);
   CUDA_KERNEL_ASSERT_MSG(b >= 0 && b < static_cast<double>(batch_size),
                          "rois batch index out of range [0, batch_size)");
-  CUDA_KERNEL_ASSERT_MSG(geometry::roi_corners_usable(roi + 1, spatial_scale),
-                         "rois corners are non-finite or out of range");
   return static_cast<int64_t>(b);
 }
 

@@ -60,9 +60,8 @@ __global__ void sweep_kernel(int64_t n, int64_t words, const uint64_t* mask, uin
   __syncthreads();
   for (int64_t i = 0; i < n; ++i) {
     const int64_t word = i / kBoxesPerBlock;
-    // Bit i is never set while box i is processed (masks only mark later boxes), so reading it
-    // while other threads update this word is safe.
     const bool kept = !((flags[word] >> (i % kBoxesPerBlock)) & 1);
+    __syncthreads();  // everyone has read the word before anyone updates it
     if (threadIdx.x == 0) keep[i] = kept;
     if (kept) {
       for (int64_t w = word + threadIdx.x; w < words; w += blockDim.x) {

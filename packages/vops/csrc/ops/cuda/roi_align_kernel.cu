@@ -1,6 +1,9 @@
 // RoIAlign forward and backward on CUDA: one thread per pooled output element. Backward adds
 // into the input gradient with atomics, so it is not deterministic; with
-// torch.use_deterministic_algorithms(True) it raises torch's usual error.
+// torch.use_deterministic_algorithms(True) it raises torch's usual error. A RoI with non-finite
+// (or absurdly large) corners pools to NaN and passes no gradient: raising, as the CPU kernel
+// does, would need a device synchronisation, and a device-side assertion would end the process's
+// use of CUDA.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
@@ -25,51 +28,72 @@ struct RoiAlignParams {
 };
 
 // Output element `index` of [K, C, PH, PW] as (k, c, ph, pw).
-struct PooledIndex {
+struct PooledPosition {
   int64_t k, c, ph, pw;
-  __device__ PooledIndex(int64_t index, const RoiAlignParams& p)
+  __device__ PooledPosition(int64_t index, const RoiAlignParams& p)
       : k(index / (p.pooled_w * p.pooled_h * p.channels)),
         c(index / (p.pooled_w * p.pooled_h) % p.channels),
         ph(index / p.pooled_w % p.pooled_h),
         pw(index % p.pooled_w) {}
 };
 
-// Batch index and sampling grid of RoI k; `rois` holds [K, 5] values in the compute type.
+// The sampling points of one output bin that fall on the map, and their divisor.
 template <typename T>
-__device__ int64_t roi_grid(const T* rois, int64_t k, const RoiAlignParams& p,
-                            geometry::RoiAlignGrid<T>& grid) {
-  const T* roi = rois + 5 * k;
-  const int64_t n = checked_batch_index(roi, p.batch_size, p.spatial_scale);
-  const bool ok = geometry::roi_align_grid(roi + 1, p.spatial_scale, p.pooled_h, p.pooled_w,
-                                           p.sampling_ratio, p.aligned, grid);
-  CUDA_KERNEL_ASSERT_MSG(ok, "rois too large for adaptive sampling; pass sampling_ratio > 0");
-  return n;
-}
+struct BinSamples {
+  geometry::RoiAlignGrid<T> grid;
+  int64_t y_first, y_last, x_first, x_last;
+
+  // False when RoI k's corners are unusable or it needs more than kMaxSamples points per axis.
+  __device__ bool plan(const T* rois, const PooledPosition& pos, const RoiAlignParams& p) {
+    const T* roi = rois + 5 * pos.k;
+    if (!geometry::roi_corners_usable(roi + 1, p.spatial_scale) ||
+        !geometry::roi_align_grid(roi + 1, p.spatial_scale, p.pooled_h, p.pooled_w,
+                                  p.sampling_ratio, p.aligned, grid)) {
+      return false;
+    }
+    geometry::sample_range(grid.start_y, pos.ph, grid.bin_h, grid.samples_y, p.height, y_first,
+                           y_last);
+    geometry::sample_range(grid.start_x, pos.pw, grid.bin_w, grid.samples_x, p.width, x_first,
+                           x_last);
+    return true;
+  }
+
+  // Calls visit(taps) for each sampling point on the map, in row-major order.
+  template <typename Visit>
+  __device__ void for_each(const PooledPosition& pos, const RoiAlignParams& p, Visit visit) const {
+    geometry::BilinearTaps<T> taps;
+    for (int64_t iy = y_first; iy < y_last; ++iy) {
+      const T y = geometry::sample_coordinate(grid.start_y, pos.ph, grid.bin_h, iy, grid.samples_y);
+      for (int64_t ix = x_first; ix < x_last; ++ix) {
+        const T x =
+            geometry::sample_coordinate(grid.start_x, pos.pw, grid.bin_w, ix, grid.samples_x);
+        if (geometry::bilinear_taps(p.height, p.width, y, x, taps)) visit(taps);
+      }
+    }
+  }
+};
 
 template <typename scalar_t, typename T>
 __global__ void roi_align_forward_cuda(int64_t total, const scalar_t* input, const T* rois,
                                        RoiAlignParams p, scalar_t* output) {
   for (int64_t index = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; index < total;
        index += int64_t{blockDim.x} * gridDim.x) {
-    const PooledIndex at(index, p);
-    geometry::RoiAlignGrid<T> grid;
-    const int64_t n = roi_grid(rois, at.k, p, grid);
-    const scalar_t* plane = input + (n * p.channels + at.c) * p.height * p.width;
-    T acc = 0;
-    geometry::BilinearTaps<T> t;
-    for (int64_t iy = 0; iy < grid.samples_y; ++iy) {
-      const T y = geometry::sample_coordinate(grid.start_y, at.ph, grid.bin_h, iy, grid.samples_y);
-      for (int64_t ix = 0; ix < grid.samples_x; ++ix) {
-        const T x =
-            geometry::sample_coordinate(grid.start_x, at.pw, grid.bin_w, ix, grid.samples_x);
-        if (!geometry::bilinear_taps(p.height, p.width, y, x, t)) continue;
-        acc += ((t.weight[0] * static_cast<T>(plane[t.offset[0]]) +
-                 t.weight[1] * static_cast<T>(plane[t.offset[1]])) +
-                t.weight[2] * static_cast<T>(plane[t.offset[2]])) +
-               t.weight[3] * static_cast<T>(plane[t.offset[3]]);
-      }
+    const PooledPosition pos(index, p);
+    const int64_t n = checked_batch_index(rois + 5 * pos.k, p.batch_size);
+    BinSamples<T> bin;
+    if (!bin.plan(rois, pos, p)) {
+      output[index] = static_cast<scalar_t>(NAN);
+      continue;
     }
-    output[index] = static_cast<scalar_t>(acc / grid.count);
+    const scalar_t* plane = input + (n * p.channels + pos.c) * p.height * p.width;
+    T acc = 0;
+    bin.for_each(pos, p, [&](const geometry::BilinearTaps<T>& t) {
+      acc += ((t.weight[0] * static_cast<T>(plane[t.offset[0]]) +
+               t.weight[1] * static_cast<T>(plane[t.offset[1]])) +
+              t.weight[2] * static_cast<T>(plane[t.offset[2]])) +
+             t.weight[3] * static_cast<T>(plane[t.offset[3]]);
+    });
+    output[index] = static_cast<scalar_t>(acc / bin.grid.count);
   }
 }
 
@@ -80,21 +104,17 @@ __global__ void roi_align_backward_cuda(int64_t total, const scalar_t* grad, int
                                         RoiAlignParams p, T* grad_input) {
   for (int64_t index = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; index < total;
        index += int64_t{blockDim.x} * gridDim.x) {
-    const PooledIndex at(index, p);
-    geometry::RoiAlignGrid<T> grid;
-    const int64_t n = roi_grid(rois, at.k, p, grid);
-    const T g = static_cast<T>(grad[at.k * gs_k + at.c * gs_c + at.ph * gs_h + at.pw * gs_w]);
-    T* plane = grad_input + (n * p.channels + at.c) * p.height * p.width;
-    geometry::BilinearTaps<T> t;
-    for (int64_t iy = 0; iy < grid.samples_y; ++iy) {
-      const T y = geometry::sample_coordinate(grid.start_y, at.ph, grid.bin_h, iy, grid.samples_y);
-      for (int64_t ix = 0; ix < grid.samples_x; ++ix) {
-        const T x =
-            geometry::sample_coordinate(grid.start_x, at.pw, grid.bin_w, ix, grid.samples_x);
-        if (!geometry::bilinear_taps(p.height, p.width, y, x, t)) continue;
-        for (int i = 0; i < 4; ++i) gpuAtomicAdd(plane + t.offset[i], g * t.weight[i] / grid.count);
+    const PooledPosition pos(index, p);
+    const int64_t n = checked_batch_index(rois + 5 * pos.k, p.batch_size);
+    BinSamples<T> bin;
+    if (!bin.plan(rois, pos, p)) continue;
+    const T g = static_cast<T>(grad[pos.k * gs_k + pos.c * gs_c + pos.ph * gs_h + pos.pw * gs_w]);
+    T* plane = grad_input + (n * p.channels + pos.c) * p.height * p.width;
+    bin.for_each(pos, p, [&](const geometry::BilinearTaps<T>& t) {
+      for (int i = 0; i < 4; ++i) {
+        gpuAtomicAdd(plane + t.offset[i], g * t.weight[i] / bin.grid.count);
       }
-    }
+    });
   }
 }
 
@@ -106,9 +126,9 @@ at::Tensor roi_align_forward_kernel(const at::Tensor& input, const at::Tensor& r
   const RoiAlignParams p{input.size(0), input.size(1), input.size(2),  input.size(3), pooled_height,
                          pooled_width,  spatial_scale, sampling_ratio, aligned};
   at::Tensor output =
-      at::zeros({rois.size(0), p.channels, pooled_height, pooled_width}, input.options());
+      at::empty({rois.size(0), p.channels, pooled_height, pooled_width}, input.options());
   const int64_t total = output.numel();
-  if (total == 0 || p.height == 0 || p.width == 0) return output;
+  if (total == 0) return output;
   const at::Tensor input_c = input.contiguous();
   AT_DISPATCH_FLOATING_TYPES_AND2(
       at::kHalf, at::kBFloat16, input.scalar_type(), "roi_align_cuda", [&] {
@@ -130,7 +150,6 @@ at::Tensor roi_align_backward_kernel(const at::Tensor& grad, const at::Tensor& r
                                      bool aligned) {
   check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width,
                             "roi_align backward");
-  at::globalContext().alertNotDeterministic("vops::roi_align backward on CUDA");
   const c10::cuda::CUDAGuard device_guard(grad.device());
   const RoiAlignParams p{batch_size,   channels,      height,         width,  pooled_height,
                          pooled_width, spatial_scale, sampling_ratio, aligned};
@@ -138,6 +157,7 @@ at::Tensor roi_align_backward_kernel(const at::Tensor& grad, const at::Tensor& r
   if (total == 0 || height == 0 || width == 0) {
     return at::zeros({batch_size, channels, height, width}, grad.options());
   }
+  at::globalContext().alertNotDeterministic("vops::roi_align backward on CUDA");
   at::Tensor result;
   AT_DISPATCH_FLOATING_TYPES_AND2(
       at::kHalf, at::kBFloat16, grad.scalar_type(), "roi_align_backward_cuda", [&] {

@@ -1,6 +1,7 @@
 // RoIPool forward and backward on CUDA: one thread per pooled output element. Backward adds into
 // the input gradient with atomics, so it is not deterministic; with
-// torch.use_deterministic_algorithms(True) it raises torch's usual error.
+// torch.use_deterministic_algorithms(True) it raises torch's usual error. A RoI with non-finite
+// corners pools to NaN with argmax -1, as in cuda/roi_align_kernel.cu.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
@@ -34,7 +35,12 @@ __global__ void roi_pool_forward_cuda(int64_t total, const scalar_t* input, cons
     const int64_t c = index / (p.pooled_w * p.pooled_h) % p.channels;
     const int64_t k = index / (p.pooled_w * p.pooled_h * p.channels);
     const T* roi = rois + 5 * k;
-    const int64_t n = checked_batch_index(roi, p.batch_size, p.spatial_scale);
+    const int64_t n = checked_batch_index(roi, p.batch_size);
+    if (!geometry::roi_corners_usable(roi + 1, p.spatial_scale)) {
+      output[index] = static_cast<scalar_t>(NAN);
+      if (argmax != nullptr) argmax[index] = -1;
+      continue;
+    }
     const geometry::RoiPoolGrid<T> grid(roi + 1, p.spatial_scale, p.pooled_h, p.pooled_w, p.height,
                                         p.width);
     const geometry::PoolWindow win = grid.window(ph, pw);
@@ -67,7 +73,7 @@ __global__ void roi_pool_backward_cuda(int64_t total, const scalar_t* grad, cons
                            "roi_pool backward: argmax is not a pixel of the map");
     const int64_t c = index / (p.pooled_w * p.pooled_h) % p.channels;
     const int64_t k = index / (p.pooled_w * p.pooled_h * p.channels);
-    const int64_t n = checked_batch_index(rois + 5 * k, p.batch_size, p.spatial_scale);
+    const int64_t n = checked_batch_index(rois + 5 * k, p.batch_size);
     gpuAtomicAdd(grad_input + (n * p.channels + c) * p.height * p.width + pixel,
                  static_cast<T>(grad[index]));
   }
@@ -113,7 +119,6 @@ at::Tensor roi_pool_backward_kernel(const at::Tensor& grad, const at::Tensor& ro
               "roi_pool backward: argmax must be an int32 Tensor", grad.sizes(), ", got ",
               argmax.scalar_type(), " ", argmax.sizes());
   check_same_device(argmax, grad, "argmax", "grad");
-  at::globalContext().alertNotDeterministic("vops::roi_pool backward on CUDA");
   const c10::cuda::CUDAGuard device_guard(grad.device());
   const RoiPoolParams p{batch_size,    channels,     height,       width,
                         pooled_height, pooled_width, spatial_scale};
@@ -121,6 +126,7 @@ at::Tensor roi_pool_backward_kernel(const at::Tensor& grad, const at::Tensor& ro
   if (total == 0 || height == 0 || width == 0) {
     return at::zeros({batch_size, channels, height, width}, grad.options());
   }
+  at::globalContext().alertNotDeterministic("vops::roi_pool backward on CUDA");
   at::Tensor result;
   AT_DISPATCH_FLOATING_TYPES_AND2(
       at::kHalf, at::kBFloat16, grad.scalar_type(), "roi_pool_backward_cuda", [&] {
