@@ -5,7 +5,8 @@
 Cases (fixed by the vops issue): nms on 1k, 10k and 50k random boxes in an 800x800 image with
 sides 1-200 (IoU threshold 0.5), and batched_nms on 10k and 50k such boxes in 80 classes;
 roi_align forward and forward+backward with 1000 RoIs on a [2, 256, 64, 64] map, 7x7 output,
-spatial_scale 1/8, sampling_ratio 2, aligned; roi_pool forward on the same; box_iou 2000x2000.
+spatial_scale 1/8, sampling_ratio 2, aligned; roi_pool forward on the same, without and with a
+gradient required (the latter also records the argmax); box_iou 2000x2000.
 Ratio = vops time / torchvision time (below 1 is faster).
 """
 
@@ -78,6 +79,8 @@ def cases(ops, device: torch.device) -> dict[str, Callable[[], object]]:
 
     result["roi_align fwd+bwd"] = roi_align_fwd_bwd
     result["roi_pool fwd"] = lambda: ops.roi_pool(features, rois, 7, 1 / 8)
+    # With a gradient required, the forward also records each bin's argmax for the backward.
+    result["roi_pool fwd (grad)"] = lambda: ops.roi_pool(grad_features, grad_rois, 7, 1 / 8)
     iou_boxes = random_boxes(2000, 800.0, generator).to(device)
     result["box_iou 2000x2000"] = lambda: ops.box_iou(iou_boxes, iou_boxes)
     return result

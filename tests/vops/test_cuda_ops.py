@@ -155,14 +155,54 @@ def test_features_on_cuda_with_boxes_on_cpu_name_both_devices():
 
 
 @needs_gpu
-def test_ops_on_cuda_run_on_the_current_stream():
+def test_roi_align_on_cuda_runs_on_the_current_stream():
+    # The input is produced on a side stream behind a long sleep: a kernel launched on another
+    # stream would read it before it is written.
     g = torch.Generator().manual_seed(7)
-    boxes = random_boxes(1000, 300, g).to(DEVICE)
-    scores = torch.rand(1000, generator=g).to(DEVICE)
-    expected = vops.nms(boxes, scores, 0.5)
+    source = torch.randn(2, 8, 32, 32, generator=g).to(DEVICE)
+    rois = random_rois(64, 2, 200, g, torch.float32).to(DEVICE)
+    expected = vops.roi_align(source, rois, 7, 0.125, 2, True)
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(side):
-        result = vops.nms(boxes, scores, 0.5)
+        torch.cuda._sleep(50_000_000)
+        features = source * 1.0
+        result = vops.roi_align(features, rois, 7, 0.125, 2, True)
     side.synchronize()
     assert torch.equal(result, expected)
+
+
+@needs_gpu
+def test_roi_ops_on_cuda_without_rois_return_empty_outputs():
+    x = torch.rand(2, 3, 8, 8, device=DEVICE, requires_grad=True)
+    rois = torch.zeros(0, 5, device=DEVICE)
+    for op in (vops.roi_align, vops.roi_pool):
+        out = op(x, rois, 2)
+        assert out.shape == (0, 3, 2, 2)
+        out.sum().backward()
+        assert torch.equal(x.grad, torch.zeros_like(x))
+        x.grad = None
+
+
+@needs_gpu
+def test_roi_ops_on_cuda_pool_non_finite_rois_to_nan_without_killing_the_context():
+    x = torch.rand(1, 2, 8, 8, device=DEVICE)
+    rois = torch.tensor([[0, 1.0, 1.0, 5.0, 5.0], [0, float("nan"), 1.0, 5.0, 5.0]], device=DEVICE)
+    for op in (vops.roi_align, vops.roi_pool):
+        out = op(x, rois, 2)
+        assert torch.isfinite(out[0]).all()
+        assert torch.isnan(out[1]).all()
+    torch.cuda.synchronize()  # the context is still usable
+
+
+@needs_gpu
+def test_roi_pool_backward_on_cuda_refuses_deterministic_mode():
+    x = torch.rand(1, 1, 4, 4, device=DEVICE, requires_grad=True)
+    rois = torch.tensor([[0, 0.0, 0.0, 3.0, 3.0]], device=DEVICE)
+    out = vops.roi_pool(x, rois, 2)
+    torch.use_deterministic_algorithms(True)
+    try:
+        with pytest.raises(RuntimeError, match="deterministic"):
+            out.sum().backward()
+    finally:
+        torch.use_deterministic_algorithms(False)

@@ -1,40 +1,13 @@
 """vops.roi_pool against a slow window-by-window reference and hand-computed maps."""
 
 import math
-import struct
 
 import pytest
 import torch
+from roi_cases import HEIGHT, OUTPUT_SIZE, WIDTH, make_rois, random_rois, rounding
 from torch.autograd import gradcheck
 
 import vops
-
-HEIGHT, WIDTH = 10, 12
-OUTPUT_SIZE = (2, 3)
-
-# (batch index, x1, y1, x2, y2) in feature-map coordinates; divided by spatial_scale before use.
-ROIS = [
-    [0, 1.3, 2.1, 7.8, 6.6],  # inside
-    [1, 0.0, 0.0, 11.0, 9.0],  # the whole map
-    [1, -3.2, -2.5, 4.4, 3.7],  # partly outside, top left
-    [0, 8.6, 6.3, 15.1, 13.9],  # partly outside, bottom right
-    [0, -9.0, -8.0, -3.0, -2.5],  # wholly outside, above and left
-    [1, 13.5, 2.0, 20.0, 5.0],  # wholly outside, right
-    [0, 4.0, 5.0, 4.0, 5.0],  # zero-size point
-    [1, 2.5, 3.0, 2.5, 8.0],  # zero width, x1 on a half pixel
-    [0, 6.0, 2.0, 3.0, 7.5],  # x2 < x1
-    [1, 0.25, 0.75, 1.0, 1.25],  # smaller than a pixel
-]
-
-
-def _float32(value: float) -> float:
-    """Round to the nearest float32 (one rounding of the exact double result, as float math)."""
-    return struct.unpack("f", struct.pack("f", value))[0]
-
-
-def _rounding(dtype: torch.dtype):
-    """Bin-size precision of the kernels: double for float64, float32 for everything else."""
-    return float if dtype == torch.float64 else _float32
 
 
 def _round_half_away_from_zero(value: float) -> int:
@@ -49,7 +22,7 @@ def roi_pool_reference(input, rois, output_size, spatial_scale=1.0):
     ``input``; argmax the flat pixel index of each bin's first maximum in row-major order, -1 for
     empty bins (whose output is 0).
     """
-    t = _rounding(input.dtype)
+    t = rounding(input.dtype)
     pooled_h, pooled_w = output_size
     _, channels, height, width = input.shape
     outputs, argmaxes = [], []
@@ -91,20 +64,6 @@ def distinct_input(dtype=torch.float64, shape=(2, 3, HEIGHT, WIDTH), seed=0):
 def index_map(height=HEIGHT, width=WIDTH, dtype=torch.float64):
     """Each pixel holds its flat index h * width + w."""
     return torch.arange(height * width, dtype=dtype).view(1, 1, height, width)
-
-
-def make_rois(dtype=torch.float64, spatial_scale=1.0, rows=ROIS):
-    rois = torch.tensor(rows, dtype=torch.float64)
-    rois[:, 1:] /= spatial_scale
-    return rois.to(dtype)
-
-
-def random_rois(count, batch_size=2, dtype=torch.float64, seed=1):
-    g = torch.Generator().manual_seed(seed)
-    corner = torch.rand(count, 2, generator=g, dtype=torch.float64) * 16 - 4
-    size = torch.rand(count, 2, generator=g, dtype=torch.float64) * 9
-    index = torch.randint(0, batch_size, (count, 1), generator=g).double()
-    return torch.cat([index, corner, corner + size], dim=1).to(dtype)
 
 
 def roi_pool_with_argmax(input, rois, output_size, spatial_scale=1.0):

@@ -97,3 +97,24 @@ def to_rois(boxes: list[Tensor]) -> Tensor:
         torch.cat([torch.full_like(b[:, :1], float(i)), b], dim=1) for i, b in enumerate(boxes)
     ]
     return torch.cat(indexed, dim=0)
+
+
+def checked_roi_arguments(
+    input: Tensor,
+    boxes: Tensor | list[Tensor],
+    output_size: BroadcastingList2[int],
+    spatial_scale: float,
+) -> tuple[Tensor, list[int]]:
+    """Validate the arguments shared by the RoI ops; returns the boxes as ``Tensor[K, 5]`` rois
+    and the output size as ``[height, width]``."""
+    check_roi_input(input)
+    size = as_pair(output_size)
+    check_output_size(size)
+    check_spatial_scale(spatial_scale)
+    if isinstance(boxes, list):
+        check_box_list(boxes, input)
+        rois = to_rois(boxes)
+    else:
+        rois = boxes
+    check_rois(rois, input)
+    return rois, size

@@ -4,15 +4,7 @@ import torch
 from torch import Tensor, nn
 from torch.jit.annotations import BroadcastingList2
 
-from ._validation import (
-    as_pair,
-    check_box_list,
-    check_output_size,
-    check_roi_input,
-    check_rois,
-    check_spatial_scale,
-    to_rois,
-)
+from ._validation import checked_roi_arguments
 
 
 def roi_align(
@@ -39,16 +31,7 @@ def roi_align(
     Returns:
         ``Tensor[K, C, output_size[0], output_size[1]]``.
     """
-    check_roi_input(input)
-    size = as_pair(output_size)
-    check_output_size(size)
-    check_spatial_scale(spatial_scale)
-    if isinstance(boxes, list):
-        check_box_list(boxes, input)
-        rois = to_rois(boxes)
-    else:
-        rois = boxes
-    check_rois(rois, input)
+    rois, size = checked_roi_arguments(input, boxes, output_size, spatial_scale)
     return torch.ops.vops.roi_align(
         input, rois, spatial_scale, size[0], size[1], sampling_ratio, aligned
     )

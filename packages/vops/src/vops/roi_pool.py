@@ -4,15 +4,7 @@ import torch
 from torch import Tensor, nn
 from torch.jit.annotations import BroadcastingList2
 
-from ._validation import (
-    as_pair,
-    check_box_list,
-    check_output_size,
-    check_roi_input,
-    check_rois,
-    check_spatial_scale,
-    to_rois,
-)
+from ._validation import checked_roi_arguments
 
 
 def roi_pool(
@@ -33,16 +25,7 @@ def roi_pool(
     Returns:
         ``Tensor[K, C, output_size[0], output_size[1]]``; bins that fall outside the map are 0.
     """
-    check_roi_input(input)
-    size = as_pair(output_size)
-    check_output_size(size)
-    check_spatial_scale(spatial_scale)
-    if isinstance(boxes, list):
-        check_box_list(boxes, input)
-        rois = to_rois(boxes)
-    else:
-        rois = boxes
-    check_rois(rois, input)
+    rois, size = checked_roi_arguments(input, boxes, output_size, spatial_scale)
     # The argmax only serves the backward pass; inference skips writing it.
     with_argmax = torch.is_grad_enabled() and input.requires_grad
     output, _ = torch.ops.vops.roi_pool(input, rois, spatial_scale, size[0], size[1], with_argmax)
