@@ -11,6 +11,7 @@ the entry point's name with the task in its ``task`` attribute (default ``"class
 Built-in models and plugins are loaded lazily, on the first registry lookup.
 """
 
+import difflib
 import fnmatch
 import importlib
 import warnings
@@ -35,6 +36,8 @@ _BUILTIN_MODULES = (
     "vmodels.classification.shufflenetv2",
     "vmodels.classification.squeezenet",
     "vmodels.classification.vgg",
+    "vmodels.segmentation.deeplabv3",
+    "vmodels.segmentation.fcn",
 )
 
 Builder = Callable[..., nn.Module]
@@ -69,6 +72,9 @@ def register_model(name: str | None = None, *, task: str) -> Callable[[Builder],
         ModelNameClashError: (a ValueError) if another builder has the name; names both providers.
     """
     _check_task(task)
+
+    if name is not None and (not isinstance(name, str) or not name):
+        raise ValueError(f"name must be a non-empty string or None, got {name!r}")
 
     def decorate(builder: Builder) -> Builder:
         _add(ModelEntry(name or builder.__name__, builder, task, _provider_of(builder)))
@@ -165,7 +171,7 @@ def get_model_builder(name: str) -> Builder:
     _load_all()
     entry = _entries.get(name)
     if entry is None:
-        close = [n for n in sorted(_entries) if name.lower()[:4] in n.lower()][:8]
+        close = difflib.get_close_matches(name.lower(), _entries, n=8)
         hint = f"; similar names: {close}" if close else ""
         raise ValueError(
             f"unknown model {name!r}{hint}. list_models() shows all {len(_entries)} models"
