@@ -3,7 +3,7 @@ dicts interchange and outputs agree."""
 
 import pytest
 import torch
-from torch import nn
+from model_checks import randomize_norm_statistics, state_dict_shapes
 
 from vmodels.classification import googlenet, inception, mobilenetv2, shufflenetv2
 
@@ -26,29 +26,12 @@ CASES = [
 ]
 
 
-def _shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:
-    return {key: tuple(value.shape) for key, value in model.state_dict().items()}
-
-
 @pytest.mark.parametrize(("builder", "kwargs"), CASES, ids=[f"{b.__name__}{k}" for b, k in CASES])
 def test_state_dict_names_and_shapes_equal_torchvision(builder, kwargs):
     with torch.device("meta"):
         ours = builder(**kwargs)
         theirs = getattr(torchvision.models, builder.__name__)(weights=None, **kwargs)
-    assert list(_shapes(ours).items()) == list(_shapes(theirs).items())
-
-
-def _randomize_norm_statistics(model: nn.Module, generator: torch.Generator) -> None:
-    """Give every batch norm non-trivial statistics and affine parameters, so that eval
-    outputs depend on each buffer landing in the right place."""
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                c = module.num_features
-                module.running_mean.copy_(0.1 * torch.randn(c, generator=generator))
-                module.running_var.copy_(0.5 + torch.rand(c, generator=generator))
-                module.weight.copy_(0.5 + torch.rand(c, generator=generator))
-                module.bias.copy_(0.1 * torch.randn(c, generator=generator))
+    assert list(state_dict_shapes(ours).items()) == list(state_dict_shapes(theirs).items())
 
 
 @pytest.mark.parametrize(
@@ -67,7 +50,7 @@ def test_torchvision_state_dict_loads_strictly_and_gives_same_output(builder, kw
     torch.manual_seed(0)
     make_theirs = getattr(torchvision.models, builder.__name__)
     theirs = make_theirs(weights=None, num_classes=10, **kwargs).eval()
-    _randomize_norm_statistics(theirs, generator)
+    randomize_norm_statistics(theirs, generator)
     # Built on the meta device and materialised empty: every value comes from the load.
     with torch.device("meta"):
         ours = builder(num_classes=10, **kwargs)

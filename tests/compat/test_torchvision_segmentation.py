@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from torch import nn
+from model_checks import randomize_norm_statistics, state_dict_shapes
 
 from vmodels._registry import get_model
 from vmodels.segmentation.deeplabv3 import ASPP
@@ -12,23 +12,6 @@ torchvision = pytest.importorskip("torchvision")
 SEGMENTATION_MODELS = ["fcn_resnet50", "fcn_resnet101", "deeplabv3_resnet50", "deeplabv3_resnet101"]
 
 
-def _shapes(model: nn.Module) -> dict[str, tuple[int, ...]]:
-    return {key: tuple(value.shape) for key, value in model.state_dict().items()}
-
-
-def _randomize_norm_statistics(model: nn.Module, generator: torch.Generator) -> None:
-    """Give every batch norm non-trivial statistics and affine parameters, so that eval
-    outputs depend on each buffer landing in the right place."""
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                c = module.num_features
-                module.running_mean.copy_(0.1 * torch.randn(c, generator=generator))
-                module.running_var.copy_(0.5 + torch.rand(c, generator=generator))
-                module.weight.copy_(0.5 + torch.rand(c, generator=generator))
-                module.bias.copy_(0.1 * torch.randn(c, generator=generator))
-
-
 @pytest.mark.parametrize("name", SEGMENTATION_MODELS)
 def test_state_dict_names_and_shapes_equal_torchvision(name):
     with torch.device("meta"):
@@ -36,7 +19,7 @@ def test_state_dict_names_and_shapes_equal_torchvision(name):
         theirs = torchvision.models.get_model(
             name, weights=None, weights_backbone=None, aux_loss=True
         )
-    assert list(_shapes(ours).items()) == list(_shapes(theirs).items())
+    assert list(state_dict_shapes(ours).items()) == list(state_dict_shapes(theirs).items())
 
 
 @pytest.mark.parametrize("name", ["fcn_resnet50", "deeplabv3_resnet50"])
@@ -46,7 +29,7 @@ def test_torchvision_state_dict_loads_strictly_and_gives_same_output(name):
     theirs = torchvision.models.get_model(
         name, weights=None, weights_backbone=None, num_classes=3, aux_loss=True
     ).eval()
-    _randomize_norm_statistics(theirs, generator)
+    randomize_norm_statistics(theirs, generator)
     # Built on the meta device and materialised empty: every value comes from the load.
     with torch.device("meta"):
         ours = get_model(name, num_classes=3, aux_loss=True)
@@ -68,7 +51,7 @@ def test_aspp_matches_torchvision_branch_by_branch():
     generator = torch.Generator().manual_seed(0)
     torch.manual_seed(0)
     theirs = torchvision.models.segmentation.deeplabv3.ASPP(16, [1, 2, 3], out_channels=8).eval()
-    _randomize_norm_statistics(theirs, generator)
+    randomize_norm_statistics(theirs, generator)
     ours = ASPP(16, [1, 2, 3], out_channels=8).eval()
     ours.load_state_dict(theirs.state_dict(), strict=True)
     x = torch.randn(2, 16, 9, 11, generator=generator)

@@ -44,3 +44,21 @@ def random_rois(count, batch_size=2, dtype=torch.float64, seed=1):
     size = torch.rand(count, 2, generator=g, dtype=torch.float64) * 9
     index = torch.randint(0, batch_size, (count, 1), generator=g).double()
     return torch.cat([index, corner, corner + size], dim=1).to(dtype)
+
+
+# Bad arguments shared by roi_align and roi_pool, as (changes to valid arguments, error match).
+BAD_ROI_ARGUMENTS = [
+    ({"boxes": torch.zeros(3, 4)}, r"rois must be a Tensor\[K, 5\].*got Tensor\[3, 4\]"),
+    ({"boxes": torch.zeros(3)}, r"rois must be a Tensor\[K, 5\]"),
+    ({"boxes": [torch.zeros(2, 5), torch.zeros(0, 4)]}, r"boxes\[0\] must be .*\[N, 4\]"),
+    ({"boxes": [torch.zeros(2, 4)]}, r"boxes must hold one Tensor\[L, 4\] per image"),
+    ({"input": torch.zeros(3, HEIGHT, WIDTH)}, r"input must be a float Tensor\[N, C, H, W\]"),
+    ({"input": torch.zeros(2, 3, 4, 4, dtype=torch.int64)}, r"input must be a float"),
+    ({"boxes": make_rois(torch.float64)}, r"rois and input must have the same dtype"),
+    ({"boxes": [torch.zeros(1, 4, dtype=torch.float64)] * 2}, r"boxes\[0\] and input"),
+    ({"output_size": 0}, r"output_size must be positive"),
+    ({"output_size": (2, -1)}, r"output_size must be positive"),
+    ({"output_size": (-2, 3)}, r"output_size must be positive"),
+    ({"spatial_scale": -0.5}, r"spatial_scale must be positive"),
+    ({"spatial_scale": 0.0}, r"spatial_scale must be positive"),
+]

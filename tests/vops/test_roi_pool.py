@@ -4,7 +4,15 @@ import math
 
 import pytest
 import torch
-from roi_cases import HEIGHT, OUTPUT_SIZE, WIDTH, make_rois, random_rois, rounding
+from roi_cases import (
+    BAD_ROI_ARGUMENTS,
+    HEIGHT,
+    OUTPUT_SIZE,
+    WIDTH,
+    make_rois,
+    random_rois,
+    rounding,
+)
 from torch.autograd import gradcheck
 
 import vops
@@ -279,23 +287,7 @@ def _args(**changes):
     return args
 
 
-@pytest.mark.parametrize(
-    ("changes", "match"),
-    [
-        ({"boxes": torch.zeros(3, 4)}, r"rois must be a Tensor\[K, 5\].*got Tensor\[3, 4\]"),
-        ({"boxes": torch.zeros(3)}, r"rois must be a Tensor\[K, 5\]"),
-        ({"boxes": [torch.zeros(2, 5), torch.zeros(0, 4)]}, r"boxes\[0\] must be .*\[N, 4\]"),
-        ({"boxes": [torch.zeros(2, 4)]}, r"boxes must hold one Tensor\[L, 4\] per image"),
-        ({"input": torch.zeros(3, HEIGHT, WIDTH)}, r"input must be a float Tensor\[N, C, H, W\]"),
-        ({"input": torch.zeros(2, 3, 4, 4, dtype=torch.int64)}, r"input must be a float"),
-        ({"boxes": make_rois(torch.float64)}, r"rois and input must have the same dtype"),
-        ({"boxes": [torch.zeros(1, 4, dtype=torch.float64)] * 2}, r"boxes\[0\] and input"),
-        ({"output_size": 0}, r"output_size must be positive"),
-        ({"output_size": (-2, 3)}, r"output_size must be positive"),
-        ({"spatial_scale": -0.5}, r"spatial_scale must be positive"),
-        ({"spatial_scale": 0.0}, r"spatial_scale must be positive"),
-    ],
-)
+@pytest.mark.parametrize(("changes", "match"), BAD_ROI_ARGUMENTS)
 def test_roi_pool_rejects_bad_arguments_naming_them(changes, match):
     with pytest.raises(ValueError, match=match):
         vops.roi_pool(**_args(**changes))
