@@ -7,9 +7,10 @@ import torch
 from torch import nn
 
 from vmodels import _weights
+from vmodels._features import IntermediateLayerGetter
 from vmodels._registry import get_model, list_models
 from vmodels._weights import Weights, file_sha256, get_weights, list_weights, register_weights
-from vmodels.segmentation._utils import VOC_CATEGORIES, IntermediateLayerGetter
+from vmodels.segmentation._utils import VOC_CATEGORIES
 from vmodels.segmentation.deeplabv3 import ASPP, ASPPPooling
 
 # Parameter counts at 21 classes, with and without the auxiliary FCN head on layer3.

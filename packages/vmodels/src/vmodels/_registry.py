@@ -36,6 +36,9 @@ _BUILTIN_MODULES = (
     "vmodels.classification.shufflenetv2",
     "vmodels.classification.squeezenet",
     "vmodels.classification.vgg",
+    "vmodels.detection.faster_rcnn",
+    "vmodels.detection.keypoint_rcnn",
+    "vmodels.detection.mask_rcnn",
     "vmodels.segmentation.deeplabv3",
     "vmodels.segmentation.fcn",
 )

@@ -78,6 +78,19 @@ def get_weights(name: str) -> Weights:
     return _registered[name]
 
 
+def registered_entry(model: str, weights, pretrained: bool) -> Weights | None:
+    """The registered entry a builder of ``model`` will load for ``weights=`` /
+    ``pretrained=``, or None (no weights, or a checkpoint file path)."""
+    if weights is None and pretrained:
+        default = _defaults.get(model)
+        return None if default is None else get_weights(default)
+    if isinstance(weights, Weights):
+        return weights
+    if isinstance(weights, str) and weights in _registered:
+        return get_weights(weights)
+    return None
+
+
 def vmodels_home() -> Path:
     """Cache root: ``$VMODELS_HOME``, default ``~/.cache/vmodels``."""
     return Path(os.environ.get("VMODELS_HOME", "~/.cache/vmodels")).expanduser()

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .. import _weights
 from .._builder import build_model
-from .._weights import Weights, get_weights, list_weights
+from .._features import IntermediateLayerGetter
+from .._weights import Weights, registered_entry
 
 WeightsArg = Weights | str | os.PathLike | None
 
@@ -49,62 +49,6 @@ def coco_voc_recipe(model: str) -> str:
     )
 
 
-class IntermediateLayerGetter(nn.ModuleDict):
-    """Runs the direct children of a backbone in order and returns some of their outputs by name.
-
-    Only the children up to the last requested one are kept (for a ResNet asked for ``layer4``, the
-    average pool and classifier are dropped), under their own names, so the state dict keys of
-    ``backbone.<child>...`` equal the backbone's. The backbone's ``forward`` must be nothing more
-    than its children applied one after the other.
-
-    Args:
-        model: the backbone.
-        return_layers: ``{child name: output name}``, e.g. ``{"layer4": "out", "layer3": "aux"}``.
-
-    Shape:
-        input whatever the first child takes; output ``dict[str, Tensor]`` with one entry per
-        requested child, in the order the children run.
-
-    Raises:
-        ValueError: if ``return_layers`` is empty, not ``dict[str, str]``, names something that is
-            not a direct child of ``model``, or repeats an output name.
-    """
-
-    return_layers: dict[str, str]
-
-    def __init__(self, model: nn.Module, return_layers: dict[str, str]) -> None:
-        if (
-            not isinstance(return_layers, dict)
-            or not return_layers
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in return_layers.items())
-        ):
-            raise ValueError(
-                "return_layers must be a non-empty dict[str, str] of child name to output name, "
-                f"got {return_layers!r}"
-            )
-        children = list(model.named_children())
-        names = [name for name, _ in children]
-        unknown = [name for name in return_layers if name not in names]
-        if unknown:
-            raise ValueError(
-                f"return_layers names {unknown}, which are not direct children of the "
-                f"{type(model).__name__}; its children are {names}"
-            )
-        if len(set(return_layers.values())) != len(return_layers):
-            raise ValueError(f"return_layers repeats an output name: {return_layers!r}")
-        last = max(names.index(name) for name in return_layers)
-        super().__init__(children[: last + 1])
-        self.return_layers = dict(return_layers)
-
-    def forward(self, x: Tensor) -> dict[str, Tensor]:
-        features: dict[str, Tensor] = {}
-        for name, module in self.items():
-            x = module(x)
-            if name in self.return_layers:
-                features[self.return_layers[name]] = x
-        return features
-
-
 class SegmentationModel(nn.Module):
     """A backbone, a classifier on its ``"out"`` features and optionally an auxiliary classifier
     on its ``"aux"`` features; both predictions are upsampled (bilinear, ``align_corners=False``)
@@ -141,19 +85,6 @@ class SegmentationModel(nn.Module):
         return result
 
 
-def _registered_entry(model: str, weights: WeightsArg, pretrained: bool) -> Weights | None:
-    """The weights entry a builder will load, or None (no weights, or a checkpoint file)."""
-    if weights is None and pretrained:
-        # read from the module at call time: tests swap the table
-        default = _weights._defaults.get(model)
-        return None if default is None else get_weights(default)
-    if isinstance(weights, Weights):
-        return weights
-    if isinstance(weights, str) and weights in list_weights():
-        return get_weights(weights)
-    return None
-
-
 def resolve_head_options(
     model: str,
     weights: WeightsArg,
@@ -182,7 +113,7 @@ def resolve_head_options(
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
     if aux_loss is not None and not isinstance(aux_loss, bool):
         raise ValueError(f"aux_loss must be None, True or False, got {aux_loss!r}")
-    entry = _registered_entry(model, weights, pretrained)
+    entry = registered_entry(model, weights, pretrained)
     if entry is not None:
         expected = len(entry.categories)
         if num_classes is not None and num_classes != expected:

@@ -1,0 +1,182 @@
+"""Images per second through vdata's ImageFolder and ImageNet training transforms in a
+DataLoader, beside torchvision's when installed.
+
+    python benchmarks/data.py [--root DIR] [--images 512] [--workers 0 2] [--batch-size 32]
+                              [--repeat 3] [--threads 1] [--shapes]
+
+The folder holds ``--images`` generated JPEGs of about 500x375 in 8 classes: written to a
+temporary folder, or to ``--root`` (reused when it already holds them). The transforms are
+RandomResizedCrop(224), RandomHorizontalFlip, ToTensor and Normalize; batches of
+``--batch-size``, shuffled. Each case runs one epoch to warm up (file cache), then ``--repeat``
+timed epochs over the whole folder, vdata's and torchvision's in turn. Figures are the median
+images per second; ratio = vdata / torchvision (above 1 is faster). ``--shapes`` also times the
+procedural Shapes dataset (detection targets, joint flip and tensor conversion,
+detection_collate), which has no torchvision counterpart.
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+import vdata
+import vdata.datasets
+import vdata.transforms as T
+from vdata.transforms import joint
+
+try:
+    import torchvision
+    import torchvision.transforms as tv_transforms
+except ImportError:
+    torchvision = None
+
+MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+NUM_CLASSES = 8
+
+
+def write_jpegs(root: Path, count: int, seed: int = 0) -> None:
+    """``count`` JPEGs of smooth random content, 460-540 x 345-405 pixels, in class folders."""
+    existing = list(root.glob("class_*/*.jpg"))
+    if len(existing) == count:
+        return
+    if existing:
+        raise SystemExit(f"{root} holds {len(existing)} JPEGs, not {count}: pick another --root")
+    rng = np.random.default_rng(seed)
+    for index in range(count):
+        folder = root / f"class_{index % NUM_CLASSES}"
+        folder.mkdir(parents=True, exist_ok=True)
+        width, height = int(rng.integers(460, 541)), int(rng.integers(345, 406))
+        coarse = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+        image = Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)
+        grain = rng.integers(-12, 13, (height, width, 3))
+        pixels = np.clip(np.asarray(image, dtype=np.int64) + grain, 0, 255).astype(np.uint8)
+        Image.fromarray(pixels).save(folder / f"{index:05d}.jpg", quality=90)
+
+
+def imagenet_train_transform(transforms) -> Callable:
+    """The standard ImageNet training pipeline, built from a torchvision-like namespace."""
+    return transforms.Compose(
+        [
+            transforms.RandomResizedCrop(224),
+            transforms.RandomHorizontalFlip(),
+            transforms.ToTensor(),
+            transforms.Normalize(MEAN, STD),
+        ]
+    )
+
+
+def epoch_timer(dataset: Dataset, workers: int, batch_size: int, collate_fn=None):
+    """A function timing one shuffled epoch of ``dataset`` through a DataLoader, in seconds."""
+    loader = DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, num_workers=workers, collate_fn=collate_fn
+    )
+
+    def epoch() -> float:
+        start = time.perf_counter()
+        for _ in loader:
+            pass
+        return time.perf_counter() - start
+
+    return epoch
+
+
+def images_per_second(datasets: list[Dataset], repeat: int, **loader_options) -> list[float]:
+    """Median images per second of each dataset, epochs taken in turn so that a change in the
+    machine's load falls on all of them alike."""
+    timers = [epoch_timer(dataset, **loader_options) for dataset in datasets]
+    for timer in timers:
+        timer()  # warm-up
+    times = [[] for _ in timers]
+    for _ in range(repeat):
+        for timer, measured in zip(timers, times, strict=True):
+            measured.append(timer())
+    return [
+        len(dataset) / statistics.median(measured)
+        for dataset, measured in zip(datasets, times, strict=True)
+    ]
+
+
+def run(args: argparse.Namespace, root: Path) -> None:
+    write_jpegs(root, args.images)
+    ours = vdata.datasets.ImageFolder(root, transform=imagenet_train_transform(T))
+    theirs = None
+    if torchvision is not None:
+        theirs = torchvision.datasets.ImageFolder(
+            str(root), transform=imagenet_train_transform(tv_transforms)
+        )
+    versions = f"vdata {vdata.__version__}, torch {torch.__version__}"
+    if torchvision is not None:
+        versions += f", torchvision {torchvision.__version__}"
+    print(f"{versions}; {len(ours)} JPEGs in {root}")
+    print(
+        f"{torch.get_num_threads()} threads, batch {args.batch_size}, "
+        f"median of {args.repeat} epochs"
+    )
+    header = f"{'case':<28}{'vdata img/s':>13}"
+    if theirs is not None:
+        header += f"{'torchvision img/s':>19}{'ratio':>8}"
+    print(header)
+    datasets = [ours] if theirs is None else [ours, theirs]
+    for workers in args.workers:
+        torch.manual_seed(0)
+        rates = images_per_second(
+            datasets, args.repeat, workers=workers, batch_size=args.batch_size
+        )
+        line = f"{f'ImageFolder, {workers} workers':<28}{rates[0]:>13.1f}"
+        if theirs is not None:
+            line += f"{rates[1]:>19.1f}{rates[0] / rates[1]:>8.3f}"
+        print(line, flush=True)
+    if args.shapes:
+        time_shapes(args)
+
+
+def time_shapes(args: argparse.Namespace) -> None:
+    shapes_class = getattr(vdata.datasets, "Shapes", None)
+    if shapes_class is None:
+        print("Shapes: skipped, vdata.datasets.Shapes is not available")
+        return
+    flip = joint.RandomHorizontalFlip(flip_map=shapes_class.keypoint_info)
+    transforms = joint.Compose([flip, joint.PILToTensor(), joint.ConvertImageDtype()])
+    dataset = shapes_class(
+        num_images=args.images, image_size=128, target_type="detection", transforms=transforms
+    )
+    for workers in args.workers:
+        (rate,) = images_per_second(
+            [dataset],
+            args.repeat,
+            workers=workers,
+            batch_size=args.batch_size,
+            collate_fn=T.detection_collate,
+        )
+        print(f"{f'Shapes 128px, {workers} workers':<28}{rate:>13.1f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, help="folder for the JPEGs (default: a temp dir)")
+    parser.add_argument("--images", type=int, default=512)
+    parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3)
+    # DataLoader workers compute with one thread each; give the main process the same, since
+    # its extra intra-op threads only contend with the workers over per-image work this small.
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--shapes", action="store_true", help="also time vdata's Shapes dataset")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.root is not None:
+        run(args, args.root)
+        return
+    with tempfile.TemporaryDirectory(prefix="vdata-bench-") as folder:
+        run(args, Path(folder))
+
+
+if __name__ == "__main__":
+    main()

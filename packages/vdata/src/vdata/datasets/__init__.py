@@ -1,0 +1,39 @@
+"""Datasets in the on-disk layouts their official distributions unpack to."""
+
+from ._download import DownloadError, RemoteFile, download, extract_archive
+from .caltech import Caltech101, Caltech256
+from .celeba import CelebA
+from .coco import CocoDetection, coco_to_model_target
+from .fakedata import FakeData
+from .folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder
+from .imagenet import ImageNet
+from .sbd import SBDataset
+from .shapes import Shapes
+from .vision import DEFAULT_OKS_SIGMA, KeypointInfo, VisionDataset
+from .voc import VOC_CLASSES, VOCDetection, VOCSegmentation, voc_to_model_target
+
+__all__ = [
+    "DEFAULT_OKS_SIGMA",
+    "IMG_EXTENSIONS",
+    "VOC_CLASSES",
+    "Caltech101",
+    "Caltech256",
+    "CelebA",
+    "CocoDetection",
+    "DatasetFolder",
+    "DownloadError",
+    "FakeData",
+    "ImageFolder",
+    "ImageNet",
+    "KeypointInfo",
+    "RemoteFile",
+    "SBDataset",
+    "Shapes",
+    "VOCDetection",
+    "VOCSegmentation",
+    "VisionDataset",
+    "coco_to_model_target",
+    "download",
+    "extract_archive",
+    "voc_to_model_target",
+]

@@ -1,0 +1,265 @@
+"""COCO-style detection, segmentation and keypoint annotations (instances / person_keypoints)."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pycocotools.mask as mask_utils
+import torch
+
+from ._io import check_choice, inside_root, load_image, require_file
+from .vision import KeypointInfo, VisionDataset
+
+COCO_PERSON_KEYPOINTS = (
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+# The per-keypoint OKS sigmas of the COCO keypoint evaluation (cocoeval.py), in the order above.
+COCO_PERSON_SIGMAS = (
+    0.026,
+    0.025,
+    0.025,
+    0.035,
+    0.035,
+    0.079,
+    0.079,
+    0.072,
+    0.072,
+    0.062,
+    0.062,
+    0.107,
+    0.107,
+    0.087,
+    0.087,
+    0.089,
+    0.089,
+)
+
+
+def keypoint_info_from_categories(categories: list[dict[str, Any]]) -> KeypointInfo | None:
+    """The :class:`KeypointInfo` of the categories that declare ``"keypoints"``, or None.
+
+    The flip map comes from ``left_``/``right_`` names; the skeleton is converted from COCO's
+    1-based pairs to 0-based; sigmas are COCO's person sigmas when the names are COCO's 17
+    person keypoints, else the uniform :data:`~vdata.datasets.vision.DEFAULT_OKS_SIGMA`.
+    """
+    layouts = {
+        (tuple(c["keypoints"]), tuple(tuple(pair) for pair in c.get("skeleton", [])))
+        for c in categories
+        if c.get("keypoints")
+    }
+    if not layouts:
+        return None
+    if len(layouts) > 1:
+        raise ValueError(
+            f"categories declare {len(layouts)} different keypoint layouts; one is supported"
+        )
+    ((names, skeleton),) = layouts
+    sigmas = COCO_PERSON_SIGMAS if names == COCO_PERSON_KEYPOINTS else ()
+    return KeypointInfo.from_names(names, tuple((a - 1, b - 1) for a, b in skeleton), sigmas)
+
+
+def decode_segmentation(segmentation: Any, height: int, width: int) -> np.ndarray:
+    """A COCO ``segmentation`` (polygons, uncompressed or compressed RLE) as a uint8
+    ``H x W`` array of 0/1. An empty one gives an empty mask."""
+    if isinstance(segmentation, list):
+        # pycocotools reads a 4-number "polygon" as a box; fewer than 3 points is no area.
+        polygons = [p for p in segmentation if len(p) >= 6]
+        if not polygons:
+            return np.zeros((height, width), dtype=np.uint8)
+        rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
+    else:
+        if list(segmentation["size"]) != [height, width]:
+            raise ValueError(
+                f"RLE of size {segmentation['size']} on an image of size {[height, width]}"
+            )
+        rle = segmentation
+        if isinstance(segmentation["counts"], list):  # uncompressed RLE
+            rle = mask_utils.frPyObjects(segmentation, height, width)
+    with warnings.catch_warnings():
+        # pycocotools' mask buffer predates NumPy 2's __array__(copy=...) protocol; the warning
+        # is about its internals, the decoded array is correct.
+        warnings.filterwarnings(
+            "ignore", "__array__ implementation doesn't accept a copy", DeprecationWarning
+        )
+        return mask_utils.decode(rle)
+
+
+def coco_to_model_target(
+    annotations: list[dict[str, Any]],
+    image_id: int,
+    height: int,
+    width: int,
+    with_masks: bool = False,
+    num_keypoints: int | None = None,
+) -> dict[str, Any]:
+    """The detection dict of the shared target format from one image's COCO annotations.
+
+    Boxes are converted from ``(x, y, width, height)`` to ``(x1, y1, x2, y2)`` and clipped to
+    the image; annotations whose clipped box is empty are dropped. Crowd annotations are kept,
+    flagged by ``"iscrowd"``.
+
+    Returns:
+        ``"boxes"`` float32 ``Tensor[N, 4]``; ``"labels"`` int64 ``Tensor[N]`` (the category
+        ids); ``"area"`` float32 ``Tensor[N]`` (the annotation's mask area); ``"iscrowd"``
+        int64 ``Tensor[N]``; ``"image_id"`` int; with ``with_masks`` ``"masks"`` uint8
+        ``Tensor[N, H, W]`` decoded from polygons or RLE (empty for an annotation without
+        ``segmentation``); with ``num_keypoints = K``
+        ``"keypoints"`` float32 ``Tensor[N, K, 3]`` of ``(x, y, visibility)`` (all zeros,
+        "not labelled", for an annotation without keypoints).
+    """
+    boxes = torch.tensor([a["bbox"] for a in annotations], dtype=torch.float32).reshape(-1, 4)
+    boxes[:, 2:] += boxes[:, :2]
+    boxes[:, 0::2].clamp_(0, width)
+    boxes[:, 1::2].clamp_(0, height)
+    keep = ((boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])).tolist()
+    kept = [a for a, k in zip(annotations, keep, strict=True) if k]
+    target: dict[str, Any] = {
+        "boxes": boxes[torch.tensor(keep, dtype=torch.bool)],
+        "labels": torch.tensor([a["category_id"] for a in kept], dtype=torch.int64),
+        "area": torch.tensor(
+            [a.get("area", a["bbox"][2] * a["bbox"][3]) for a in kept], dtype=torch.float32
+        ),
+        "iscrowd": torch.tensor([a.get("iscrowd", 0) for a in kept], dtype=torch.int64),
+        "image_id": image_id,
+    }
+    if with_masks:
+        masks = [decode_segmentation(a.get("segmentation", []), height, width) for a in kept]
+        target["masks"] = (
+            torch.from_numpy(np.stack(masks))
+            if masks
+            else torch.zeros((0, height, width), dtype=torch.uint8)
+        )
+    if num_keypoints is not None:
+        keypoints = torch.zeros((len(kept), num_keypoints, 3), dtype=torch.float32)
+        for i, a in enumerate(kept):
+            if a.get("keypoints"):
+                if len(a["keypoints"]) != 3 * num_keypoints:
+                    raise ValueError(
+                        f"annotation {a.get('id')} has {len(a['keypoints'])} keypoint values, "
+                        f"expected 3 x {num_keypoints}"
+                    )
+                keypoints[i] = torch.tensor(a["keypoints"], dtype=torch.float32).reshape(-1, 3)
+        target["keypoints"] = keypoints
+    return target
+
+
+class CocoDetection(VisionDataset):
+    """`COCO <https://cocodataset.org>`_-format detection: images in a folder, one json file.
+
+    Reads the instances and person-keypoints files of COCO (and any file in that format):
+    ``images`` (``id``, ``file_name``, ``height``, ``width``), ``annotations`` (``image_id``,
+    ``category_id``, ``bbox`` as ``[x, y, width, height]``, ``segmentation``, ``area``,
+    ``iscrowd``, ``keypoints``) and ``categories``. Samples are the images sorted by id,
+    those without annotations included.
+
+    Args:
+        root: the image folder; ``file_name`` is relative to it.
+        annFile: the annotation json.
+        transform, target_transform, transforms: see :class:`VisionDataset`.
+        target_format: ``"raw"``: the image's annotation dicts as in the file (a list, empty
+            for an image without annotations), like torchvision; ``"model"``: the detection
+            dict of :func:`coco_to_model_target` (xyxy boxes, labels = category ids, decoded
+            masks, keypoints), N = 0 with correctly shaped empty tensors for an image without
+            annotations.
+        with_masks: in the model format, decode masks (when the file has segmentations); turn
+            off to save the time for box-only training.
+
+    Attributes:
+        ids: ``list[int]``, the image ids, in sample order.
+        image_info: ``dict[int, dict]``, the ``images`` entries by id.
+        categories: ``list[dict]``, the categories sorted by id.
+        keypoint_info: :class:`KeypointInfo` of the keypoint categories, or None (see
+            :func:`keypoint_info_from_categories`).
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        annFile: str | os.PathLike,  # torchvision's spelling
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        transforms: Callable | None = None,
+        target_format: str = "raw",
+        with_masks: bool = True,
+    ) -> None:
+        super().__init__(root, transforms, transform, target_transform)
+        self.target_format = check_choice(target_format, "target_format", ("raw", "model"))
+        self.ann_file = require_file(Path(annFile).expanduser())
+        try:
+            data = json.loads(self.ann_file.read_text())
+            self.image_info = {image["id"]: image for image in data["images"]}
+            annotations = data.get("annotations", [])
+            self.categories = sorted(data.get("categories", []), key=lambda c: c["id"])
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise ValueError(f"{self.ann_file} is not a COCO annotation file: {err!r}") from None
+        self.ids = sorted(self.image_info)
+        self._annotations: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for ann in annotations:
+            if ann.get("image_id") not in self.image_info:
+                raise ValueError(
+                    f"{self.ann_file}: annotation {ann.get('id')} refers to image "
+                    f"{ann.get('image_id')!r}, which is not in 'images'"
+                )
+            self._annotations[ann["image_id"]].append(ann)
+        self.keypoint_info = keypoint_info_from_categories(self.categories)
+        self.with_masks = with_masks and any("segmentation" in ann for ann in annotations)
+        if target_format == "model":
+            background = [c["id"] for c in self.categories if c["id"] < 1]
+            if background:
+                raise ValueError(
+                    f"{self.ann_file}: category id {background[0]} would be the background "
+                    "label 0 in target_format='model'; category ids must start at 1"
+                )
+
+    def annotations(self, index: int) -> list[dict[str, Any]]:
+        """The raw annotation dicts of sample ``index``."""
+        return [dict(ann) for ann in self._annotations.get(self.ids[index], [])]
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        info = self.image_info[self.ids[index]]
+        path = inside_root(self.root, info["file_name"], str(self.ann_file))
+        image = load_image(path)
+        target = self.annotations(index)
+        if self.target_format == "model":
+            if image.size != (info["width"], info["height"]):
+                raise ValueError(
+                    f"{path} is {image.size[0]}x{image.size[1]} but {self.ann_file} says "
+                    f"{info['width']}x{info['height']}"
+                )
+            k = self.keypoint_info.num_keypoints if self.keypoint_info else None
+            try:
+                target = coco_to_model_target(
+                    target, info["id"], info["height"], info["width"], self.with_masks, k
+                )
+            except (KeyError, ValueError, TypeError) as err:
+                raise ValueError(f"{self.ann_file}, image {info['id']}: {err!r}") from None
+        return self.apply_transforms(image, target)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def extra_repr(self) -> list[str]:
+        return [f"Annotation file: {self.ann_file}", f"Target format: {self.target_format}"]

@@ -1,0 +1,47 @@
+"""Detection models: Faster, Mask and Keypoint R-CNN, composed of small parts (transform, anchor
+generator, region proposal network, RoI heads) that can be swapped one at a time."""
+
+from .anchors import AnchorGenerator
+from .backbone import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
+from .box_coding import BoxCoder
+from .faster_rcnn import FasterRCNN, FastRCNNPredictor, TwoMLPHead, fasterrcnn_resnet50_fpn
+from .generalized_rcnn import GeneralizedRCNN
+from .keypoint_head import KeypointRCNNHeads, KeypointRCNNPredictor, heatmaps_to_keypoints
+from .keypoint_rcnn import KeypointRCNN, keypointrcnn_resnet50_fpn
+from .mask_head import MaskRCNNHeads, MaskRCNNPredictor
+from .mask_paste import paste_masks_in_image
+from .mask_rcnn import MaskRCNN, maskrcnn_resnet50_fpn
+from .matching import BalancedPositiveNegativeSampler, Matcher
+from .roi_heads import RoIHeads
+from .rpn import RegionProposalNetwork, RPNHead
+from .transform import GeneralizedRCNNTransform, ImageList
+
+__all__ = [
+    "AnchorGenerator",
+    "BackboneWithFPN",
+    "BalancedPositiveNegativeSampler",
+    "BoxCoder",
+    "FastRCNNPredictor",
+    "FasterRCNN",
+    "GeneralizedRCNN",
+    "GeneralizedRCNNTransform",
+    "ImageList",
+    "KeypointRCNN",
+    "KeypointRCNNHeads",
+    "KeypointRCNNPredictor",
+    "MaskRCNN",
+    "MaskRCNNHeads",
+    "MaskRCNNPredictor",
+    "Matcher",
+    "RPNHead",
+    "RegionProposalNetwork",
+    "RoIHeads",
+    "TwoMLPHead",
+    "fasterrcnn_resnet50_fpn",
+    "heatmaps_to_keypoints",
+    "keypointrcnn_resnet50_fpn",
+    "maskrcnn_resnet50_fpn",
+    "mobilenet_backbone",
+    "paste_masks_in_image",
+    "resnet_fpn_backbone",
+]

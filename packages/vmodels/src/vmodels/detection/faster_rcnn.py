@@ -1,0 +1,271 @@
+"""Faster R-CNN (Ren et al., 2015) with a feature pyramid (Lin et al., 2017)."""
+
+from collections.abc import Callable
+
+from torch import Tensor, nn
+
+import vops
+
+from .._builder import build_model
+from .._registry import register_model
+from .._weights import Weights, register_weights, registered_entry
+from ._meta import COCO_CATEGORIES
+from .anchors import AnchorGenerator
+from .backbone import WeightsArg, resnet_fpn_backbone
+from .generalized_rcnn import GeneralizedRCNN
+from .roi_heads import RoIHeads
+from .rpn import RegionProposalNetwork, RPNHead
+from .transform import GeneralizedRCNNTransform
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class TwoMLPHead(nn.Module):
+    """Flattened RoI features through two fully connected layers with ReLU (``fc6``, ``fc7``)."""
+
+    def __init__(self, in_channels: int, representation_size: int) -> None:
+        super().__init__()
+        self.fc6 = nn.Linear(in_channels, representation_size)
+        self.fc7 = nn.Linear(representation_size, representation_size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = nn.functional.relu(self.fc6(x.flatten(start_dim=1)))
+        return nn.functional.relu(self.fc7(x))
+
+
+class FastRCNNPredictor(nn.Module):
+    """Class logits (``cls_score``) and per-class box offsets (``bbox_pred``) from RoI vectors.
+
+    Shape:
+        input ``Tensor[K, in_channels]``; output ``(Tensor[K, C], Tensor[K, 4C])``.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.cls_score = nn.Linear(in_channels, num_classes)
+        self.bbox_pred = nn.Linear(in_channels, num_classes * 4)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        x = x.flatten(start_dim=1)
+        return self.cls_score(x), self.bbox_pred(x)
+
+
+def default_fpn_anchor_generator() -> AnchorGenerator:
+    """Anchors of sizes 32 to 512 (one per pyramid level) and ratios 0.5, 1, 2."""
+    return AnchorGenerator(((32,), (64,), (128,), (256,), (512,)), ((0.5, 1.0, 2.0),) * 5)
+
+
+class FasterRCNN(GeneralizedRCNN):
+    """Faster R-CNN over any backbone that has an ``out_channels`` attribute.
+
+    The backbone returns one feature map or a dict of them (e.g. a feature pyramid's
+    ``"0"``..``"3"`` and ``"pool"``). Parts left as None get the defaults of the release: FPN
+    anchors, an :class:`RPNHead`, :class:`vops.MultiScaleRoIAlign` over ``"0"``..``"3"`` to
+    7x7, :class:`TwoMLPHead` (1024) and :class:`FastRCNNPredictor`.
+
+    Args:
+        backbone: the feature extractor, with ``out_channels``.
+        num_classes: classes including the background; required unless ``box_predictor`` is
+            given.
+        min_size, max_size, image_mean, image_std, size_divisible, fixed_size: the
+            :class:`GeneralizedRCNNTransform`.
+        rpn_*: the :class:`RegionProposalNetwork`'s parts and settings.
+        box_*: the :class:`RoIHeads`' box parts and settings.
+
+    See :class:`GeneralizedRCNN` for inputs and outputs.
+    """
+
+    def __init__(
+        self,
+        backbone: nn.Module,
+        num_classes: int | None = None,
+        *,
+        min_size: int | tuple[int, ...] = 800,
+        max_size: int = 1333,
+        image_mean: tuple[float, ...] = IMAGENET_MEAN,
+        image_std: tuple[float, ...] = IMAGENET_STD,
+        size_divisible: int = 32,
+        fixed_size: tuple[int, int] | None = None,
+        rpn_anchor_generator: AnchorGenerator | None = None,
+        rpn_head: nn.Module | None = None,
+        rpn_pre_nms_top_n_train: int = 2000,
+        rpn_pre_nms_top_n_test: int = 1000,
+        rpn_post_nms_top_n_train: int = 2000,
+        rpn_post_nms_top_n_test: int = 1000,
+        rpn_nms_thresh: float = 0.7,
+        rpn_fg_iou_thresh: float = 0.7,
+        rpn_bg_iou_thresh: float = 0.3,
+        rpn_batch_size_per_image: int = 256,
+        rpn_positive_fraction: float = 0.5,
+        rpn_score_thresh: float = 0.0,
+        box_roi_pool: nn.Module | None = None,
+        box_head: nn.Module | None = None,
+        box_predictor: nn.Module | None = None,
+        box_score_thresh: float = 0.05,
+        box_nms_thresh: float = 0.5,
+        box_detections_per_img: int = 100,
+        box_fg_iou_thresh: float = 0.5,
+        box_bg_iou_thresh: float = 0.5,
+        box_batch_size_per_image: int = 512,
+        box_positive_fraction: float = 0.25,
+        bbox_reg_weights: tuple[float, float, float, float] | None = None,
+        roi_heads_extra: dict[str, nn.Module] | None = None,
+    ) -> None:
+        out_channels = getattr(backbone, "out_channels", None)
+        if not isinstance(out_channels, int):
+            raise ValueError(
+                "backbone must have an int attribute out_channels (the channels of its "
+                f"feature maps); {type(backbone).__name__} has {out_channels!r}"
+            )
+        if (num_classes is None) == (box_predictor is None):
+            raise ValueError(
+                "give exactly one of num_classes and box_predictor, got "
+                f"num_classes={num_classes!r} and box_predictor={type(box_predictor).__name__}"
+            )
+        anchor_generator = rpn_anchor_generator or default_fpn_anchor_generator()
+        rpn = RegionProposalNetwork(
+            anchor_generator,
+            rpn_head or RPNHead(out_channels, anchor_generator.num_anchors_per_location()[0]),
+            rpn_fg_iou_thresh,
+            rpn_bg_iou_thresh,
+            rpn_batch_size_per_image,
+            rpn_positive_fraction,
+            {"training": rpn_pre_nms_top_n_train, "testing": rpn_pre_nms_top_n_test},
+            {"training": rpn_post_nms_top_n_train, "testing": rpn_post_nms_top_n_test},
+            rpn_nms_thresh,
+            rpn_score_thresh,
+        )
+        box_roi_pool = box_roi_pool or vops.MultiScaleRoIAlign(["0", "1", "2", "3"], 7, 2)
+        if box_head is None:
+            resolution = box_roi_pool.output_size[0]
+            box_head = TwoMLPHead(out_channels * resolution**2, 1024)
+        if box_predictor is None:
+            box_predictor = FastRCNNPredictor(1024, num_classes)
+        roi_heads = RoIHeads(
+            box_roi_pool,
+            box_head,
+            box_predictor,
+            box_fg_iou_thresh,
+            box_bg_iou_thresh,
+            box_batch_size_per_image,
+            box_positive_fraction,
+            bbox_reg_weights,
+            box_score_thresh,
+            box_nms_thresh,
+            box_detections_per_img,
+            **(roi_heads_extra or {}),
+        )
+        transform = GeneralizedRCNNTransform(
+            min_size, max_size, list(image_mean), list(image_std), size_divisible, fixed_size
+        )
+        super().__init__(backbone, rpn, roi_heads, transform)
+
+
+def resolve_num_classes(
+    model: str, weights: WeightsArg, pretrained: bool, num_classes: int | None, default: int
+) -> int:
+    """``num_classes`` for a detection builder: the weights entry's category count when there is
+    one (a different explicit value is an error), else ``num_classes`` or ``default``."""
+    if num_classes is not None and (
+        not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2
+    ):
+        raise ValueError(
+            f"num_classes must be an int >= 2 (background included), got {num_classes!r}"
+        )
+    entry = registered_entry(model, weights, pretrained)
+    if entry is None:
+        return default if num_classes is None else num_classes
+    if num_classes is not None and num_classes != len(entry.categories):
+        raise ValueError(
+            f"num_classes={num_classes} does not match weights {entry.name!r}, which predict "
+            f"{len(entry.categories)} categories; leave num_classes unset"
+        )
+    return len(entry.categories)
+
+
+def build_resnet50_fpn_detector(
+    name: str,
+    make: Callable[..., nn.Module],
+    weights: WeightsArg,
+    pretrained: bool,
+    num_classes: int | None,
+    default_num_classes: int,
+    weights_backbone: WeightsArg,
+    trainable_backbone_layers: int | None,
+    **kwargs,
+) -> nn.Module:
+    """What the ResNet-50-FPN detection builders share: the backbone, ``num_classes`` checked
+    against the weights, then ``make(backbone, num_classes, **kwargs)`` loaded with the weights.
+
+    Starting from weights (``weights``, ``pretrained`` or ``weights_backbone``) the backbone's
+    batch norm is frozen and 3 stages train by default. From scratch there are no statistics to
+    freeze: batch norm trains (:class:`torch.nn.BatchNorm2d`) and so do all 5 stages.
+    """
+    has_weights = weights is not None or pretrained
+    if has_weights and weights_backbone is not None:
+        raise ValueError(
+            f"weights_backbone={weights_backbone!r} would be overwritten by the {name} weights; "
+            "pass either weights (or pretrained=True) or weights_backbone"
+        )
+    num_classes = resolve_num_classes(name, weights, pretrained, num_classes, default_num_classes)
+    if trainable_backbone_layers is None:
+        trainable_backbone_layers = 3 if has_weights or weights_backbone is not None else 5
+    pretrained_backbone = has_weights or weights_backbone is not None
+    backbone = resnet_fpn_backbone(
+        "resnet50",
+        weights=weights_backbone,
+        trainable_layers=trainable_backbone_layers,
+        norm_layer=vops.FrozenBatchNorm2d if pretrained_backbone else nn.BatchNorm2d,
+    )
+    return build_model(
+        name, make, weights, pretrained, backbone=backbone, num_classes=num_classes, **kwargs
+    )
+
+
+register_weights(
+    Weights(
+        name="fasterrcnn_resnet50_fpn.coco",
+        url="https://download.pytorch.org/models/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth",
+        sha256="258fb6c6",
+        categories=COCO_CATEGORIES,
+        transforms={"min_size": 800, "max_size": 1333, "input": "RGB float in [0, 1]"},
+        metrics={"coco_val2017_box_ap": 37.0},
+        recipe=(
+            "torchvision's detection reference (references/detection/train.py), 8 GPUs x 2 "
+            "images: --model fasterrcnn_resnet50_fpn --epochs 26 --lr-steps 16 22 "
+            "--aspect-ratio-group-factor 3, ImageNet ResNet-50 backbone"
+        ),
+    ),
+    default=True,
+)
+
+
+@register_model(task="detection")
+def fasterrcnn_resnet50_fpn(
+    *,
+    weights: WeightsArg = None,
+    pretrained: bool = False,
+    num_classes: int | None = None,
+    weights_backbone: WeightsArg = None,
+    trainable_backbone_layers: int | None = None,
+    **kwargs,
+) -> FasterRCNN:
+    """Faster R-CNN with a ResNet-50 FPN backbone, from "Faster R-CNN: Towards Real-Time Object
+    Detection with Region Proposal Networks" (Ren et al., 2015).
+
+    Takes a list of float ``Tensor[3, H, W]`` in ``[0, 1]``; see :class:`GeneralizedRCNN`.
+    ``num_classes`` defaults to 91 (COCO ids, background included); ``kwargs`` go to
+    :class:`FasterRCNN`.
+    """
+    return build_resnet50_fpn_detector(
+        "fasterrcnn_resnet50_fpn",
+        FasterRCNN,
+        weights,
+        pretrained,
+        num_classes,
+        len(COCO_CATEGORIES),
+        weights_backbone,
+        trainable_backbone_layers,
+        **kwargs,
+    )

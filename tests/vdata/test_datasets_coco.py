@@ -1,0 +1,282 @@
+"""CocoDetection on a tiny COCO json (polygons, uncompressed and compressed RLE, keypoints)."""
+
+import json
+import re
+
+import numpy as np
+import pycocotools.mask
+import pytest
+import torch
+
+from vdata.datasets import DEFAULT_OKS_SIGMA, CocoDetection
+from vdata.datasets.coco import COCO_PERSON_KEYPOINTS, COCO_PERSON_SIGMAS
+
+H, W = 4, 6
+# Columns 4-5, rows 1-3: column-major runs of 17 zeros, 3 ones, 1 zero, 3 ones.
+RLE_MASK = np.zeros((H, W), dtype=np.uint8)
+RLE_MASK[1:, 4:] = 1
+# An L shape for the compressed RLE.
+L_MASK = np.zeros((H, W), dtype=np.uint8)
+L_MASK[0:3, 0] = 1
+L_MASK[2, 0:3] = 1
+
+
+def person_keypoints(labelled):
+    """17 x 3 flat list; ``labelled`` maps keypoint index to (x, y, v)."""
+    flat = [0] * 51
+    for index, (x, y, v) in labelled.items():
+        flat[3 * index : 3 * index + 3] = [x, y, v]
+    return flat
+
+
+def compressed_rle(mask):
+    rle = pycocotools.mask.encode(np.asfortranarray(mask))
+    return {"size": rle["size"], "counts": rle["counts"].decode()}
+
+
+def coco_json(person_category=None, **overrides):
+    person = person_category or {
+        "id": 1,
+        "name": "person",
+        "supercategory": "person",
+        "keypoints": list(COCO_PERSON_KEYPOINTS),
+        "skeleton": [[16, 14], [14, 12], [6, 7]],
+    }
+    data = {
+        "images": [
+            {"id": 7, "file_name": "b.jpg", "height": H, "width": W},
+            {"id": 3, "file_name": "sub/a.jpg", "height": H, "width": W},
+            {"id": 10, "file_name": "c.jpg", "height": H, "width": W},
+        ],
+        "categories": [{"id": 3, "name": "car", "supercategory": "vehicle"}, person],
+        "annotations": [
+            {
+                "id": 1,
+                "image_id": 3,
+                "category_id": 1,
+                "bbox": [1, 0, 2, 3],
+                "segmentation": [[1, 0, 3, 0, 3, 3, 1, 3]],
+                "area": 6.0,
+                "iscrowd": 0,
+                "num_keypoints": 2,
+                "keypoints": person_keypoints({0: (2, 1, 2), 16: (1.5, 2.5, 1)}),
+            },
+            {
+                "id": 2,
+                "image_id": 3,
+                "category_id": 3,
+                "bbox": [4, 1, 4, 4],  # reaches past the image: clipped to x2 = 6, y2 = 4
+                "segmentation": {"counts": [17, 3, 1, 3], "size": [H, W]},
+                "area": 6.0,
+                "iscrowd": 1,
+            },
+            {
+                "id": 3,
+                "image_id": 3,
+                "category_id": 3,
+                "bbox": [2, 2, 0, 3],  # no width: dropped from the model format
+                "segmentation": [[2, 2, 2, 5, 2, 2]],
+                "area": 0.0,
+                "iscrowd": 0,
+            },
+            {
+                "id": 4,
+                "image_id": 7,
+                "category_id": 3,
+                "bbox": [0, 0, 3, 3],
+                "segmentation": compressed_rle(L_MASK),
+                "area": 5.0,
+                "iscrowd": 0,
+            },
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_coco(tmp_path, write_image):
+    def make(data=None):
+        for name in ("sub/a.jpg", "b.jpg", "c.jpg"):
+            write_image(tmp_path / "images" / name, size=(W, H))
+        ann_file = tmp_path / "annotations.json"
+        ann_file.write_text(json.dumps(data or coco_json()))
+        return tmp_path / "images", ann_file
+
+    return make
+
+
+def test_coco_raw_targets_are_the_annotation_lists(make_coco):
+    ds = CocoDetection(*make_coco())
+    assert ds.ids == [3, 7, 10]
+    assert len(ds) == 3
+    image, target = ds[0]
+    assert (image.mode, image.size) == ("RGB", (W, H))
+    assert [ann["id"] for ann in target] == [1, 2, 3]
+    assert target[0]["bbox"] == [1, 0, 2, 3]
+    assert ds[2][1] == []
+    assert [c["name"] for c in ds.categories] == ["person", "car"]
+
+
+def test_coco_model_target_boxes_labels_and_fields(make_coco):
+    target = CocoDetection(*make_coco(), target_format="model")[0][1]
+    torch.testing.assert_close(
+        target["boxes"], torch.tensor([[1.0, 0.0, 3.0, 3.0], [4.0, 1.0, 6.0, 4.0]])
+    )
+    assert target["labels"].tolist() == [1, 3]
+    assert target["labels"].dtype == torch.int64
+    assert target["iscrowd"].tolist() == [0, 1]
+    torch.testing.assert_close(target["area"], torch.tensor([6.0, 6.0]))
+    assert target["image_id"] == 3
+
+
+def test_coco_model_target_decodes_polygons_and_rle(make_coco):
+    ds = CocoDetection(*make_coco(), target_format="model")
+    masks = ds[0][1]["masks"]
+    assert masks.shape == (2, H, W) and masks.dtype == torch.uint8
+    polygon = np.zeros((H, W), dtype=np.uint8)
+    polygon[0:3, 1:3] = 1  # the rectangle x in [1, 3], y in [0, 3]
+    np.testing.assert_array_equal(masks[0].numpy(), polygon)
+    np.testing.assert_array_equal(masks[1].numpy(), RLE_MASK)
+    np.testing.assert_array_equal(ds[1][1]["masks"][0].numpy(), L_MASK)
+
+
+def test_coco_model_target_keypoints(make_coco):
+    ds = CocoDetection(*make_coco(), target_format="model")
+    keypoints = ds[0][1]["keypoints"]
+    assert keypoints.shape == (2, 17, 3) and keypoints.dtype == torch.float32
+    assert keypoints[0, 0].tolist() == [2.0, 1.0, 2.0]
+    assert keypoints[0, 16].tolist() == [1.5, 2.5, 1.0]
+    assert keypoints[0, 1:16].abs().sum() == 0
+    assert keypoints[1].abs().sum() == 0  # a car: not labelled
+
+
+def test_coco_image_without_annotations_gives_empty_shaped_target(make_coco):
+    target = CocoDetection(*make_coco(), target_format="model")[2][1]
+    expected = {
+        "boxes": ((0, 4), torch.float32),
+        "labels": ((0,), torch.int64),
+        "area": ((0,), torch.float32),
+        "iscrowd": ((0,), torch.int64),
+        "masks": ((0, H, W), torch.uint8),
+        "keypoints": ((0, 17, 3), torch.float32),
+    }
+    assert {k: (tuple(v.shape), v.dtype) for k, v in target.items() if k != "image_id"} == expected
+    assert target["image_id"] == 10
+
+
+def test_coco_masks_can_be_skipped_and_are_absent_without_segmentations(make_coco):
+    root, ann_file = make_coco()
+    assert (
+        "masks" not in CocoDetection(root, ann_file, target_format="model", with_masks=False)[0][1]
+    )
+    data = coco_json()
+    for ann in data["annotations"]:
+        del ann["segmentation"]
+    root, ann_file = make_coco(data)
+    target = CocoDetection(root, ann_file, target_format="model")[0][1]
+    assert "masks" not in target and target["boxes"].shape == (2, 4)
+
+
+def test_coco_keypoint_info_for_coco_person(make_coco):
+    info = CocoDetection(*make_coco()).keypoint_info
+    assert info.names == COCO_PERSON_KEYPOINTS
+    assert info.flip_map == (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15)
+    assert info.skeleton == ((15, 13), (13, 11), (5, 6))
+    assert info.sigmas == COCO_PERSON_SIGMAS
+    assert info.sigmas[0] == 0.026 and info.sigmas[-1] == 0.089
+
+
+def test_coco_keypoint_info_for_other_keypoints_uses_the_default_sigma(make_coco):
+    animal = {"id": 1, "name": "cat", "keypoints": ["head", "left_paw", "right_paw", "tail"]}
+    data = coco_json(person_category=animal)
+    data["annotations"][0]["keypoints"] = [1, 1, 2, 0, 0, 0, 2, 2, 1, 0, 0, 0]
+    ds = CocoDetection(*make_coco(data), target_format="model")
+    assert ds.keypoint_info.flip_map == (0, 2, 1, 3)
+    assert ds.keypoint_info.sigmas == (DEFAULT_OKS_SIGMA,) * 4
+    assert ds.keypoint_info.skeleton == ()
+    assert ds[0][1]["keypoints"][0, 2].tolist() == [2.0, 2.0, 1.0]
+
+
+def test_coco_without_keypoint_categories_has_no_keypoints(make_coco):
+    data = coco_json(person_category={"id": 1, "name": "person"})
+    ds = CocoDetection(*make_coco(data), target_format="model")
+    assert ds.keypoint_info is None
+    assert "keypoints" not in ds[0][1]
+
+
+def test_coco_joint_transforms_get_the_model_target(make_coco):
+    ds = CocoDetection(
+        *make_coco(), target_format="model", transforms=lambda im, t: (im.size, len(t["boxes"]))
+    )
+    assert ds[1] == ((W, H), 1)
+
+
+def test_coco_wrong_keypoint_count_is_named(make_coco):
+    data = coco_json()
+    data["annotations"][0]["keypoints"] = [1, 2, 2]
+    ds = CocoDetection(*make_coco(data), target_format="model")
+    with pytest.raises(ValueError, match=r"image 3: .*annotation 1 has 3 keypoint values"):
+        ds[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["categories"].append({"id": 0, "name": "bg"}),
+            "category id 0 would be the background label 0",
+        ),
+        (
+            lambda d: d["annotations"][0].update(image_id=99),
+            "annotation 1 refers to image 99, which is not in 'images'",
+        ),
+        (
+            lambda d: d["categories"].append({"id": 5, "name": "dog", "keypoints": ["a"]}),
+            "2 different keypoint layouts",
+        ),
+    ],
+    ids=["background-category", "unknown-image", "two-layouts"],
+)
+def test_coco_inconsistent_files_are_refused(make_coco, change, message):
+    data = coco_json()
+    change(data)
+    root, ann_file = make_coco(data)
+    with pytest.raises(ValueError, match=message):
+        CocoDetection(root, ann_file, target_format="model")
+
+
+def test_coco_missing_and_invalid_annotation_files_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"dataset file not found: {tmp_path}/none.json"):
+        CocoDetection(tmp_path, tmp_path / "none.json")
+    (tmp_path / "bad.json").write_text('{"images": [')
+    with pytest.raises(ValueError, match=f"{tmp_path}/bad.json is not a COCO annotation file"):
+        CocoDetection(tmp_path, tmp_path / "bad.json")
+    (tmp_path / "other.json").write_text('{"annotations": []}')
+    with pytest.raises(
+        ValueError, match=re.escape("other.json is not a COCO annotation file: KeyError")
+    ):
+        CocoDetection(tmp_path, tmp_path / "other.json")
+
+
+def test_coco_missing_corrupt_and_escaping_images(make_coco):
+    data = coco_json()
+    data["images"][2]["file_name"] = "../../outside.jpg"
+    root, ann_file = make_coco(data)
+    ds = CocoDetection(root, ann_file)
+    with pytest.raises(ValueError, match=re.escape("names '../../outside.jpg', which is not")):
+        ds[2]
+    (root / "b.jpg").write_bytes(b"garbage")
+    with pytest.raises(OSError, match=f"cannot decode image {root}/b.jpg"):
+        ds[1]
+    (root / "sub" / "a.jpg").unlink()
+    with pytest.raises(FileNotFoundError, match=f"image file not found: {root}/sub/a.jpg"):
+        ds[0]
+
+
+def test_coco_image_size_disagreeing_with_the_json_is_named(make_coco, write_image):
+    root, ann_file = make_coco()
+    write_image(root / "b.jpg", size=(W + 1, H))
+    ds = CocoDetection(root, ann_file, target_format="model")
+    with pytest.raises(ValueError, match=f"{root}/b.jpg is 7x4 but .* says 6x4"):
+        ds[1]

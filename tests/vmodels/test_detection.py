@@ -1,0 +1,258 @@
+"""Faster, Mask and Keypoint R-CNN: training and evaluation on tiny images, empty targets, bad
+targets, overfitting one batch and TorchScript. The parts have their own hand-made cases in
+test_detection_parts.py."""
+
+import pytest
+import torch
+
+import vmodels
+import vops
+from vmodels.detection import (
+    AnchorGenerator,
+    FasterRCNN,
+    KeypointRCNNHeads,
+    KeypointRCNNPredictor,
+    MaskRCNNHeads,
+    MaskRCNNPredictor,
+    mobilenet_backbone,
+    resnet_fpn_backbone,
+)
+
+DETECTION_MODELS = vmodels.list_models(task="detection")
+NUM_KEYPOINTS = 4
+SMALL = {"min_size": 96, "max_size": 128}
+# Fewer proposals and RoIs than the release's defaults keep the heads cheap on tiny images.
+FEW_ROIS = {
+    "rpn_pre_nms_top_n_train": 200,
+    "rpn_post_nms_top_n_train": 100,
+    "rpn_pre_nms_top_n_test": 200,
+    "rpn_post_nms_top_n_test": 100,
+    "box_batch_size_per_image": 32,
+    "box_detections_per_img": 10,
+}
+
+
+def _build(name: str, **kwargs) -> torch.nn.Module:
+    torch.manual_seed(0)
+    if name.startswith("keypoint"):
+        if "keypoint_predictor" not in kwargs:
+            kwargs["num_keypoints"] = NUM_KEYPOINTS
+    else:
+        kwargs["num_classes"] = 3
+    return vmodels.get_model(name, **SMALL, **FEW_ROIS, **kwargs)
+
+
+def _images() -> list[torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    first = torch.rand(3, 128, 160, generator=generator) * 0.2
+    first[:, 20:80, 10:60] = torch.tensor([0.9, 0.1, 0.1])[:, None, None]
+    second = torch.rand(3, 96, 128, generator=generator) * 0.2
+    return [first, second]
+
+
+def _targets(name: str, second_empty: bool = True) -> list[dict[str, torch.Tensor]]:
+    boxes = torch.tensor([[10.0, 20.0, 60.0, 80.0]])
+    masks = torch.zeros(1, 128, 160, dtype=torch.uint8)
+    masks[0, 20:80, 10:60] = 1
+    keypoints = torch.tensor([[[35.0, 20.0, 2], [10.0, 50.0, 2], [60.0, 50.0, 2], [35.0, 80.0, 1]]])
+    labels = torch.tensor([1])
+    first = {"boxes": boxes, "labels": labels, "masks": masks, "keypoints": keypoints}
+    if second_empty:
+        second = {
+            "boxes": torch.zeros(0, 4),
+            "labels": torch.zeros(0, dtype=torch.int64),
+            "masks": torch.zeros(0, 96, 128, dtype=torch.uint8),
+            "keypoints": torch.zeros(0, NUM_KEYPOINTS, 3),
+        }
+    else:
+        second = {
+            "boxes": torch.tensor([[30.0, 10.0, 90.0, 50.0]]),
+            "labels": torch.tensor([2 if not name.startswith("keypoint") else 1]),
+            "masks": torch.zeros(1, 96, 128, dtype=torch.uint8),
+            "keypoints": keypoints - torch.tensor([[[0.0, 5.0, 0.0]]]),
+        }
+        second["masks"][0, 10:50, 30:90] = 1
+    return [first, second]
+
+
+def _expected_losses(name: str) -> set[str]:
+    losses = {"loss_classifier", "loss_box_reg", "loss_objectness", "loss_rpn_box_reg"}
+    if name.startswith("mask"):
+        losses.add("loss_mask")
+    if name.startswith("keypoint"):
+        losses.add("loss_keypoint")
+    return losses
+
+
+def test_the_three_release_models_are_registered_for_detection():
+    assert DETECTION_MODELS == [
+        "fasterrcnn_resnet50_fpn",
+        "keypointrcnn_resnet50_fpn",
+        "maskrcnn_resnet50_fpn",
+    ]
+
+
+@pytest.mark.parametrize("name", DETECTION_MODELS)
+def test_training_returns_finite_losses_with_an_image_without_objects(name):
+    model = _build(name).train()
+    losses = model(_images(), _targets(name, second_empty=True))
+    assert set(losses) == _expected_losses(name)
+    assert all(torch.isfinite(v) and v.dim() == 0 for v in losses.values())
+    sum(losses.values()).backward()
+    grads = [p.grad for p in model.roi_heads.parameters() if p.requires_grad]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+
+
+@pytest.mark.parametrize("name", DETECTION_MODELS)
+def test_evaluation_returns_detections_in_original_image_coordinates(name):
+    model = _build(name, box_score_thresh=0.0).eval()
+    with torch.no_grad():
+        detections = model(_images())
+    assert len(detections) == 2
+    for detection, (height, width) in zip(detections, [(128, 160), (96, 128)], strict=True):
+        count = len(detection["boxes"])
+        assert 0 < count <= FEW_ROIS["box_detections_per_img"]
+        assert detection["labels"].dtype == torch.int64 and detection["scores"].shape == (count,)
+        boxes = detection["boxes"]
+        assert (boxes[:, 0::2] <= width).all() and (boxes[:, 1::2] <= height).all()
+        assert (boxes >= 0).all()
+        assert (detection["scores"][:-1] >= detection["scores"][1:]).all()
+        if name.startswith("mask"):
+            masks = detection["masks"]
+            assert masks.shape == (count, 1, height, width)
+            assert ((masks >= 0) & (masks <= 1)).all()
+        if name.startswith("keypoint"):
+            assert detection["keypoints"].shape == (count, NUM_KEYPOINTS, 3)
+            assert detection["keypoints_scores"].shape == (count, NUM_KEYPOINTS)
+
+
+def _small_heads(name: str) -> dict[str, torch.nn.Module]:
+    """Narrow mask or keypoint heads: the release's are sized for 17 keypoints at 800 pixels."""
+    if name.startswith("mask"):
+        return {
+            "mask_head": MaskRCNNHeads(256, (64, 64)),
+            "mask_predictor": MaskRCNNPredictor(64, 64, 3),
+        }
+    if name.startswith("keypoint"):
+        return {
+            "keypoint_head": KeypointRCNNHeads(256, (64, 64)),
+            "keypoint_predictor": KeypointRCNNPredictor(64, NUM_KEYPOINTS),
+        }
+    return {}
+
+
+@pytest.mark.parametrize("name", DETECTION_MODELS)
+def test_losses_fall_when_overfitting_one_batch(name):
+    torch.manual_seed(0)
+    model = _build(name, trainable_backbone_layers=0, **_small_heads(name)).train()
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    totals = []
+    for _ in range(6):
+        losses = model(_images(), _targets(name, second_empty=False))
+        total = sum(losses.values())
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+        totals.append(total.item())
+    assert all(torch.isfinite(torch.tensor(totals)))
+    assert totals[-1] < 0.6 * totals[0], totals
+
+
+@pytest.mark.parametrize("name", DETECTION_MODELS)
+def test_degenerate_target_box_names_the_image_and_the_box(name):
+    model = _build(name).train()
+    targets = _targets(name, second_empty=False)
+    targets[1]["boxes"] = torch.tensor([[30.0, 10.0, 30.0, 50.0]])
+    with pytest.raises(
+        ValueError, match=r"targets\[1\]\['boxes'\]\[0\] = \[30.0, 10.0, 30.0, 50.0\]"
+    ):
+        model(_images(), targets)
+
+
+def test_missing_masks_and_integer_boxes_are_reported():
+    model = _build("maskrcnn_resnet50_fpn").train()
+    targets = _targets("maskrcnn_resnet50_fpn")
+    del targets[0]["masks"]
+    with pytest.raises(ValueError, match=r"targets\[0\] must hold 'masks'"):
+        model(_images(), targets)
+    targets = _targets("maskrcnn_resnet50_fpn")
+    targets[1]["boxes"] = targets[1]["boxes"].long()
+    with pytest.raises(ValueError, match=r"targets\[1\]\['boxes'\] must be a float Tensor"):
+        model(_images(), targets)
+    with pytest.raises(ValueError, match="targets must be given in training mode"):
+        model(_images())
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize("name", DETECTION_MODELS)
+def test_scripted_evaluation_equals_eager(name):
+    model = _build(name, box_score_thresh=0.0).eval()
+    scripted = torch.jit.script(model)
+    with torch.no_grad():
+        losses, scripted_detections = scripted(_images())
+        detections = model(_images())
+    assert losses == {}
+    for got, expected in zip(scripted_detections, detections, strict=True):
+        assert got.keys() == expected.keys()
+        for key in expected:
+            torch.testing.assert_close(got[key], expected[key], rtol=0, atol=0)
+
+
+def test_weights_fix_num_classes_and_conflicting_values_are_refused():
+    with pytest.raises(ValueError, match="num_classes=5 does not match weights"):
+        vmodels.get_model(
+            "fasterrcnn_resnet50_fpn", weights="fasterrcnn_resnet50_fpn.coco", num_classes=5
+        )
+    with pytest.raises(ValueError, match="num_classes must be an int >= 2"):
+        vmodels.get_model("maskrcnn_resnet50_fpn", num_classes=1)
+
+
+def test_from_scratch_backbone_trains_its_batch_norm_and_every_stage():
+    model = _build("fasterrcnn_resnet50_fpn")
+    body = model.backbone.body
+    assert isinstance(body.bn1, torch.nn.BatchNorm2d)
+    assert all(p.requires_grad for p in body.parameters())
+
+
+@pytest.mark.parametrize("trainable_layers", [0, 3, 5])
+def test_resnet_fpn_backbone_freezes_stages_and_batch_norm(trainable_layers):
+    with torch.device("meta"):
+        backbone = resnet_fpn_backbone("resnet18", trainable_layers=trainable_layers)
+    assert backbone.out_channels == 256
+    assert isinstance(backbone.body.bn1, vops.FrozenBatchNorm2d)
+    trainable = {n.split(".")[0] for n, p in backbone.body.named_parameters() if p.requires_grad}
+    assert trainable == set(["layer4", "layer3", "layer2", "layer1", "conv1"][:trainable_layers])
+
+
+def test_resnet_fpn_backbone_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"trainable_layers must be an int in \[0, 5\]"):
+        resnet_fpn_backbone("resnet18", trainable_layers=6)
+    with pytest.raises(ValueError, match="returned_layers must be a non-empty subset"):
+        resnet_fpn_backbone("resnet18", returned_layers=[0, 5])
+    with pytest.raises(ValueError, match="ResNet-family"):
+        resnet_fpn_backbone("mobilenet_v2")
+
+
+@pytest.mark.parametrize(("fpn", "feature_maps"), [(True, ["0"]), (False, ["0"])])
+def test_faster_rcnn_accepts_a_mobilenet_backbone(fpn, feature_maps):
+    torch.manual_seed(0)
+    backbone = mobilenet_backbone("mobilenet_v2", fpn=fpn, trainable_layers=2)
+    levels = 3 if fpn else 1  # two pyramid maps and a max-pooled one
+    model = FasterRCNN(
+        backbone,
+        num_classes=3,
+        rpn_anchor_generator=AnchorGenerator(((32, 64),) * levels, ((0.5, 1.0, 2.0),) * levels),
+        box_roi_pool=vops.MultiScaleRoIAlign(feature_maps, 7, 2),
+        **SMALL,
+        **FEW_ROIS,
+    )
+    losses = model.train()(_images(), _targets("fasterrcnn", second_empty=True))
+    assert all(torch.isfinite(v) for v in losses.values())
+    with torch.no_grad():
+        detections = model.eval()(_images())
+    assert len(detections) == 2
+
+
+def test_faster_rcnn_requires_backbone_out_channels():
+    with pytest.raises(ValueError, match="out_channels"):
+        FasterRCNN(torch.nn.ReLU(), num_classes=3)
