@@ -256,3 +256,14 @@ def test_faster_rcnn_accepts_a_mobilenet_backbone(fpn, feature_maps):
 def test_faster_rcnn_requires_backbone_out_channels():
     with pytest.raises(ValueError, match="out_channels"):
         FasterRCNN(torch.nn.ReLU(), num_classes=3)
+
+
+def test_a_checkpoint_file_loads_into_the_frozen_batch_norm_layout(tmp_path):
+    trained = _build("fasterrcnn_resnet50_fpn")  # from scratch: trainable batch norm
+    path = tmp_path / "detector.pth"
+    torch.save(trained.state_dict(), path)
+    loaded = _build("fasterrcnn_resnet50_fpn", weights=str(path))
+    assert isinstance(loaded.backbone.body.bn1, vops.FrozenBatchNorm2d)
+    reference = trained.state_dict()
+    for key, value in loaded.state_dict().items():
+        torch.testing.assert_close(value, reference[key], rtol=0, atol=0, msg=key)

@@ -9,7 +9,7 @@ import vops
 from .._builder import build_model
 from .._registry import register_model
 from .._weights import Weights, register_weights, registered_entry
-from ._meta import COCO_CATEGORIES
+from ._meta import COCO_CATEGORIES, COCO_TRANSFORMS, coco_recipe
 from .anchors import AnchorGenerator
 from .backbone import WeightsArg, resnet_fpn_backbone
 from .generalized_rcnn import GeneralizedRCNN
@@ -229,13 +229,9 @@ register_weights(
         url="https://download.pytorch.org/models/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth",
         sha256="258fb6c6",
         categories=COCO_CATEGORIES,
-        transforms={"min_size": 800, "max_size": 1333, "input": "RGB float in [0, 1]"},
+        transforms=COCO_TRANSFORMS,
         metrics={"coco_val2017_box_ap": 37.0},
-        recipe=(
-            "torchvision's detection reference (references/detection/train.py), 8 GPUs x 2 "
-            "images: --model fasterrcnn_resnet50_fpn --epochs 26 --lr-steps 16 22 "
-            "--aspect-ratio-group-factor 3, ImageNet ResNet-50 backbone"
-        ),
+        recipe=coco_recipe("--model fasterrcnn_resnet50_fpn --epochs 26 --lr-steps 16 22"),
     ),
     default=True,
 )

@@ -6,7 +6,7 @@ import vops
 
 from .._registry import register_model
 from .._weights import Weights, register_weights
-from ._meta import COCO_PERSON_CATEGORIES, COCO_PERSON_KEYPOINT_NAMES
+from ._meta import COCO_PERSON_CATEGORIES, COCO_PERSON_KEYPOINT_NAMES, COCO_TRANSFORMS, coco_recipe
 from .backbone import WeightsArg
 from .faster_rcnn import FasterRCNN, build_resnet50_fpn_detector
 from .keypoint_head import KeypointRCNNHeads, KeypointRCNNPredictor
@@ -64,17 +64,10 @@ register_weights(
         url="https://download.pytorch.org/models/keypointrcnn_resnet50_fpn_coco-fc266e95.pth",
         sha256="fc266e95",
         categories=COCO_PERSON_CATEGORIES,
-        transforms={
-            "min_size": 800,
-            "max_size": 1333,
-            "input": "RGB float in [0, 1]",
-            "keypoint_names": COCO_PERSON_KEYPOINT_NAMES,
-        },
+        transforms={**COCO_TRANSFORMS, "keypoint_names": COCO_PERSON_KEYPOINT_NAMES},
         metrics={"coco_val2017_box_ap": 54.6, "coco_val2017_keypoint_ap": 65.0},
-        recipe=(
-            "torchvision's detection reference (references/detection/train.py), 8 GPUs x 2 "
-            "images: --dataset coco_kp --model keypointrcnn_resnet50_fpn --epochs 46 "
-            "--lr-steps 36 43 --aspect-ratio-group-factor 3, ImageNet ResNet-50 backbone"
+        recipe=coco_recipe(
+            "--dataset coco_kp --model keypointrcnn_resnet50_fpn --epochs 46 --lr-steps 36 43"
         ),
     ),
     default=True,

@@ -6,7 +6,7 @@ import vops
 
 from .._registry import register_model
 from .._weights import Weights, register_weights
-from ._meta import COCO_CATEGORIES
+from ._meta import COCO_CATEGORIES, COCO_TRANSFORMS, coco_recipe
 from .backbone import WeightsArg
 from .faster_rcnn import FasterRCNN, build_resnet50_fpn_detector
 from .mask_head import MaskRCNNHeads, MaskRCNNPredictor
@@ -53,13 +53,9 @@ register_weights(
         url="https://download.pytorch.org/models/maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth",
         sha256="bf2d0c1e",
         categories=COCO_CATEGORIES,
-        transforms={"min_size": 800, "max_size": 1333, "input": "RGB float in [0, 1]"},
+        transforms=COCO_TRANSFORMS,
         metrics={"coco_val2017_box_ap": 37.9, "coco_val2017_mask_ap": 34.6},
-        recipe=(
-            "torchvision's detection reference (references/detection/train.py), 8 GPUs x 2 "
-            "images: --model maskrcnn_resnet50_fpn --epochs 26 --lr-steps 16 22 "
-            "--aspect-ratio-group-factor 3, ImageNet ResNet-50 backbone"
-        ),
+        recipe=coco_recipe("--model maskrcnn_resnet50_fpn --epochs 26 --lr-steps 16 22"),
     ),
     default=True,
 )

@@ -1,0 +1,233 @@
+"""The parts of the R-CNNs on hand-made cases: box coding, anchors, matching, per-class NMS in
+post-processing, mask pasting, keypoint heatmaps and the input transform."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vmodels.detection import (
+    AnchorGenerator,
+    BoxCoder,
+    GeneralizedRCNNTransform,
+    ImageList,
+    Matcher,
+    RoIHeads,
+    heatmaps_to_keypoints,
+    paste_masks_in_image,
+)
+from vmodels.detection.anchors import cell_anchors
+from vmodels.detection.keypoint_head import keypoints_to_heatmap
+
+# --- box coding --------------------------------------------------------------------------------
+
+
+def test_box_coder_encodes_centre_and_log_size_offsets():
+    reference = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
+    target = torch.tensor([[5.0, 5.0, 15.0, 25.0]])  # centre (10, 15), size 10 x 20
+    plain = BoxCoder((1.0, 1.0, 1.0, 1.0)).encode(target, reference)
+    torch.testing.assert_close(plain, torch.tensor([[0.5, 1.0, 0.0, math.log(2.0)]]))
+    weighted = BoxCoder((10.0, 10.0, 5.0, 5.0)).encode(target, reference)
+    torch.testing.assert_close(weighted, torch.tensor([[5.0, 10.0, 0.0, 5 * math.log(2.0)]]))
+
+
+def test_box_coder_decodes_per_class_codes_back_to_boxes():
+    coder = BoxCoder((10.0, 10.0, 5.0, 5.0))
+    references = torch.tensor([[0.0, 0.0, 10.0, 10.0], [20.0, 10.0, 40.0, 50.0]])
+    targets = torch.tensor([[5.0, 5.0, 15.0, 25.0], [18.0, 12.0, 30.0, 60.0]])
+    codes = coder.encode(targets, references)
+    two_classes = torch.cat([torch.zeros_like(codes), codes], dim=1)
+    decoded = coder.decode(two_classes, references)
+    assert decoded.shape == (2, 2, 4)
+    torch.testing.assert_close(decoded[:, 0], references)
+    torch.testing.assert_close(decoded[:, 1], targets)
+
+
+def test_box_coder_clamps_the_log_scale_when_decoding():
+    coder = BoxCoder((1.0, 1.0, 1.0, 1.0))
+    decoded = coder.decode(
+        torch.tensor([[0.0, 0.0, 50.0, 0.0]]), torch.tensor([[0.0, 0.0, 2.0, 2.0]])
+    )
+    assert decoded[0, 0, 2] - decoded[0, 0, 0] == pytest.approx(2 * 1000 / 16, rel=1e-5)
+
+
+def test_box_coder_rejects_non_positive_weights():
+    with pytest.raises(ValueError, match="four positive numbers"):
+        BoxCoder((1.0, 0.0, 1.0, 1.0))
+
+
+# --- anchors -----------------------------------------------------------------------------------
+
+
+def test_cell_anchors_keep_the_area_and_round_to_integers():
+    expected = torch.tensor(
+        [[-23.0, -11.0, 23.0, 11.0], [-16.0, -16.0, 16.0, 16.0], [-11.0, -23.0, 11.0, 23.0]]
+    )
+    torch.testing.assert_close(cell_anchors([32], [0.5, 1.0, 2.0]), expected)
+
+
+def test_anchor_generator_shifts_cell_anchors_by_the_stride():
+    generator = AnchorGenerator(((32,),), ((1.0,),))
+    images = ImageList(torch.zeros(2, 3, 64, 64), [(64, 64), (50, 60)])
+    anchors = generator(images, [torch.zeros(2, 8, 2, 2)])
+    expected = torch.tensor(
+        [
+            [-16.0, -16.0, 16.0, 16.0],
+            [16.0, -16.0, 48.0, 16.0],
+            [-16.0, 16.0, 16.0, 48.0],
+            [16.0, 16.0, 48.0, 48.0],
+        ]
+    )
+    assert len(anchors) == 2
+    for per_image in anchors:
+        torch.testing.assert_close(per_image, expected)
+
+
+def test_anchor_generator_needs_one_entry_per_feature_map():
+    generator = AnchorGenerator(((32,), (64,)), ((1.0,), (1.0,)))
+    images = ImageList(torch.zeros(1, 3, 64, 64), [(64, 64)])
+    with pytest.raises(ValueError, match="anchors for 2 feature maps, got 1"):
+        generator(images, [torch.zeros(1, 8, 2, 2)])
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+QUALITY = torch.tensor([[0.9, 0.4, 0.1, 0.35], [0.2, 0.6, 0.2, 0.35]])
+
+
+def test_matcher_marks_background_and_ignored_predictions():
+    matches = Matcher(0.7, 0.3)(QUALITY)
+    assert matches.tolist() == [0, -2, -1, -2]
+
+
+def test_matcher_keeps_each_boxes_best_prediction_when_asked():
+    matches = Matcher(0.7, 0.3, allow_low_quality_matches=True)(QUALITY)
+    assert matches.tolist() == [0, 1, -1, -2]
+
+
+# --- per-class NMS in post-processing ----------------------------------------------------------
+
+
+def test_postprocessing_suppresses_overlaps_only_within_a_class():
+    heads = RoIHeads(
+        nn.Identity(), nn.Identity(), nn.Identity(), 0.5, 0.5, 8, 0.25, None, 0.05, 0.5, 100
+    )
+    proposals = [
+        torch.tensor([[0.0, 0.0, 10.0, 10.0], [1.0, 0.0, 11.0, 10.0], [1.0, 0.0, 11.0, 10.0]])
+    ]
+    # Classes: background, 1, 2. The second proposal overlaps the first (IoU 0.82) in class 1.
+    logits = torch.tensor([[0.0, 5.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 6.0]])
+    boxes, scores, labels = heads.postprocess_detections(
+        logits, torch.zeros(3, 12), proposals, [(20, 20)]
+    )
+    assert labels[0].tolist() == [2, 1]
+    torch.testing.assert_close(
+        boxes[0], torch.tensor([[1.0, 0.0, 11.0, 10.0], [0.0, 0.0, 10.0, 10.0]])
+    )
+    expected = torch.tensor([math.exp(6) / (math.exp(6) + 2), math.exp(5) / (math.exp(5) + 2)])
+    torch.testing.assert_close(scores[0], expected)
+
+
+# --- mask pasting ------------------------------------------------------------------------------
+
+
+def _paste_one_by_one(
+    masks: torch.Tensor, boxes: torch.Tensor, height: int, width: int
+) -> torch.Tensor:
+    """The release's algorithm, one mask at a time: pad, grow the box, resize, place."""
+    side = masks.shape[-1]
+    grow = (side + 2) / side
+    out = torch.zeros(len(masks), 1, height, width)
+    for i, (mask, box) in enumerate(zip(masks, boxes, strict=True)):
+        padded = F.pad(mask[0], (1, 1, 1, 1))
+        centre_x, centre_y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        half_w, half_h = (box[2] - box[0]) / 2 * grow, (box[3] - box[1]) / 2 * grow
+        x1, x2 = int(centre_x - half_w), int(centre_x + half_w)
+        y1, y2 = int(centre_y - half_h), int(centre_y + half_h)
+        resized = F.interpolate(
+            padded[None, None], size=(max(y2 - y1 + 1, 1), max(x2 - x1 + 1, 1)), mode="bilinear"
+        )[0, 0]
+        for y in range(max(y1, 0), min(y2 + 1, height)):
+            for x in range(max(x1, 0), min(x2 + 1, width)):
+                out[i, 0, y, x] = resized[y - y1, x - x1]
+    return out
+
+
+def test_pasting_a_full_mask_gives_the_hand_computed_profile():
+    pasted = paste_masks_in_image(
+        torch.ones(1, 1, 4, 4), torch.tensor([[2.0, 2.0, 6.0, 6.0]]), [10, 10]
+    )
+    # The grown box spans pixels 1..7; the padded mask's zero border fades in over one pixel.
+    profile = torch.tensor([0, 0, 5.5 / 7, 1, 1, 1, 5.5 / 7, 0, 0, 0])
+    torch.testing.assert_close(pasted[0, 0], profile[:, None] * profile[None, :])
+
+
+def test_pasting_equals_pasting_one_mask_at_a_time_across_the_border():
+    generator = torch.Generator().manual_seed(0)
+    masks = torch.rand(12, 1, 6, 6, generator=generator)
+    corners = torch.rand(12, 2, generator=generator) * 30 - 8
+    boxes = torch.cat([corners, corners + torch.rand(12, 2, generator=generator) * 20 + 0.3], dim=1)
+    pasted = paste_masks_in_image(masks, boxes, [20, 24])
+    torch.testing.assert_close(pasted, _paste_one_by_one(masks, boxes, 20, 24), atol=1e-5, rtol=0)
+
+
+def test_pasting_no_masks_gives_an_empty_batch_of_the_image_size():
+    assert paste_masks_in_image(torch.zeros(0, 1, 28, 28), torch.zeros(0, 4), [7, 9]).shape == (
+        0,
+        1,
+        7,
+        9,
+    )
+
+
+# --- keypoints ---------------------------------------------------------------------------------
+
+
+def test_keypoints_fall_in_their_heatmap_cells():
+    rois = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
+    keypoints = torch.tensor(
+        [[[3.0, 7.0, 2.0], [10.0, 10.0, 2.0], [-1.0, 5.0, 2.0], [5.0, 5.0, 0.0]]]
+    )
+    cells, valid = keypoints_to_heatmap(keypoints, rois, 5)
+    assert valid.tolist() == [[1, 1, 0, 0]]
+    assert cells.tolist() == [[3 * 5 + 1, 4 * 5 + 4, 0, 0]]
+
+
+def test_heatmap_peaks_become_cell_centres_in_image_coordinates():
+    heatmaps = torch.zeros(2, 1, 56, 56)
+    heatmaps[:, 0, 20, 30] = 10.0
+    rois = torch.tensor([[0.0, 0.0, 56.0, 56.0], [100.0, 50.0, 156.0, 106.0]])
+    keypoints, scores = heatmaps_to_keypoints(heatmaps, rois)
+    torch.testing.assert_close(
+        keypoints[:, 0], torch.tensor([[30.5, 20.5, 1.0], [130.5, 70.5, 1.0]])
+    )
+    torch.testing.assert_close(scores[:, 0], torch.tensor([10.0, 10.0]))
+
+
+# --- transform ---------------------------------------------------------------------------------
+
+
+def test_transform_resizes_batches_to_multiples_of_32_and_maps_boxes_back():
+    transform = GeneralizedRCNNTransform(50, 80, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]).eval()
+    images = [torch.rand(3, 100, 200), torch.rand(3, 60, 60)]
+    targets = [{"boxes": torch.tensor([[10.0, 10.0, 100.0, 50.0]])}, {"boxes": torch.zeros(0, 4)}]
+    batch, resized = transform(images, targets)
+    # 100x200: scale min(50/100, 80/200) = 0.4; 60x60: scale 50/60.
+    assert batch.image_sizes == [(40, 80), (50, 50)]
+    assert batch.tensors.shape == (2, 3, 64, 96)
+    torch.testing.assert_close(resized[0]["boxes"], torch.tensor([[4.0, 4.0, 40.0, 20.0]]))
+    assert targets[0]["boxes"][0, 2] == 100.0  # the caller's targets are not modified
+    restored = transform.postprocess(
+        [{"boxes": resized[0]["boxes"]}], batch.image_sizes[:1], [(100, 200)]
+    )
+    torch.testing.assert_close(restored[0]["boxes"], targets[0]["boxes"])
+
+
+def test_transform_rejects_integer_images_and_wrong_channel_counts():
+    transform = GeneralizedRCNNTransform(50, 80, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+    with pytest.raises(TypeError, match="float tensors with values in"):
+        transform([torch.zeros(3, 10, 10, dtype=torch.uint8)])
+    with pytest.raises(ValueError, match=r"images\[1\] must be a Tensor\[C, H, W\] with C = 3"):
+        transform([torch.zeros(3, 10, 10), torch.zeros(1, 10, 10)])
