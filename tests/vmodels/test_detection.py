@@ -85,11 +85,8 @@ def _expected_losses(name: str) -> set[str]:
 
 
 def test_the_three_release_models_are_registered_for_detection():
-    assert DETECTION_MODELS == [
-        "fasterrcnn_resnet50_fpn",
-        "keypointrcnn_resnet50_fpn",
-        "maskrcnn_resnet50_fpn",
-    ]
+    release = {"fasterrcnn_resnet50_fpn", "keypointrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn"}
+    assert release <= set(DETECTION_MODELS)
 
 
 @pytest.mark.parametrize("name", DETECTION_MODELS)
@@ -128,6 +125,8 @@ def test_evaluation_returns_detections_in_original_image_coordinates(name):
 
 def _small_heads(name: str) -> dict[str, torch.nn.Module]:
     """Narrow mask or keypoint heads: the release's are sized for 17 keypoints at 800 pixels."""
+    if not name.endswith("resnet50_fpn"):
+        return {}
     if name.startswith("mask"):
         return {
             "mask_head": MaskRCNNHeads(256, (64, 64)),
