@@ -19,7 +19,7 @@ PACKAGES_STAMP := $(STAMPS)/packages-cuda-$(or $(VOPS_CUDA),AUTO)
 .PHONY: demo test setup test-python test-cpp lint clean
 
 demo: setup
-	$(PY) -m vops.demo
+	$(PY) -m vrefs detection --device cpu --workers 1 --output-dir runs/demo && $(PY) -c "import json; r = [json.loads(l) for l in open('runs/demo/metrics.jsonl')]; print('Shapes validation: box AP %.3f, mask AP %.3f after %.1f minutes of training' % (r[-1]['val_box_AP'], r[-1]['val_mask_AP'], sum(e['time_train_s'] for e in r) / 60)); print('curves: runs/demo/curves.png; predictions: runs/demo/predictions.png')"
 
 test: lint test-cpp test-python
 

@@ -84,6 +84,7 @@ def test_segmentation_models_are_registered_under_their_task():
         "deeplabv3_resnet50",
         "fcn_resnet101",
         "fcn_resnet50",
+        "fpn_resnet18",
     ]
 
 

@@ -36,9 +36,11 @@ _BUILTIN_MODULES = (
     "vmodels.classification.shufflenetv2",
     "vmodels.classification.squeezenet",
     "vmodels.classification.vgg",
+    "vmodels.detection.compact",
     "vmodels.detection.faster_rcnn",
     "vmodels.detection.keypoint_rcnn",
     "vmodels.detection.mask_rcnn",
+    "vmodels.segmentation.compact",
     "vmodels.segmentation.deeplabv3",
     "vmodels.segmentation.fcn",
 )

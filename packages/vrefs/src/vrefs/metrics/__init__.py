@@ -1,0 +1,1 @@
+"""Evaluation metrics: top-k accuracy, segmentation confusion-matrix scores and COCO AP."""
