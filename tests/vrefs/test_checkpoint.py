@@ -16,10 +16,11 @@ def _without_times(record: dict) -> dict:
     return {k: v for k, v in record.items() if not k.startswith("time_")}
 
 
-def test_resume_continues_bit_for_bit(tmp_path):
+@pytest.mark.parametrize("opt", ["sgd", "adamw"])
+def test_resume_continues_bit_for_bit(tmp_path, opt):
     task = "classification"
     # Warmup across the epoch boundary: the scheduler's state must carry over too.
-    extra = [*RESUMABLE, "--warmup-iters=3"]
+    extra = [*RESUMABLE, "--warmup-iters=3", f"--opt={opt}"]
     straight, split = tmp_path / "straight", tmp_path / "split"
     train(task, straight, *extra, "--epochs=2")
     train(task, split, *extra, "--epochs=1")

@@ -28,6 +28,7 @@ TASKS = ("classification", "segmentation", "detection")
 # Modules of vmodels whose import registers the built-in models.
 _BUILTIN_MODULES = (
     "vmodels.classification.alexnet",
+    "vmodels.classification.cifar_resnet",
     "vmodels.classification.densenet",
     "vmodels.classification.googlenet",
     "vmodels.classification.inception",

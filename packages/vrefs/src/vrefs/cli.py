@@ -15,6 +15,7 @@ import torch
 import vmodels
 
 from . import engine
+from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
 from .tasks import TASKS, get_task
 
@@ -25,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "lr": 0.02,
     "image_size": 128,
     "num_images": None,
+    "opt": "sgd",
     "lr_schedule": "cosine",
     "warmup_epochs": 0.0,
     "weight_decay": 1e-4,
@@ -55,8 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     optim = parser.add_argument_group("optimization")
     optim.add_argument("--epochs", type=int)
     optim.add_argument("--batch-size", type=int, help="images per process and step")
-    optim.add_argument("--lr", type=float, help="base learning rate of SGD")
-    optim.add_argument("--momentum", type=float, default=0.9)
+    optim.add_argument("--opt", choices=OPTIMIZERS, help="optimizer")
+    optim.add_argument("--lr", type=float, help="base learning rate")
+    optim.add_argument(
+        "--momentum", type=float, default=0.9, help="SGD's momentum; AdamW's first beta"
+    )
+    optim.add_argument("--nesterov", action="store_true", help="SGD with Nesterov momentum")
     optim.add_argument("--weight-decay", type=float)
     optim.add_argument("--lr-schedule", choices=SCHEDULES)
     optim.add_argument(

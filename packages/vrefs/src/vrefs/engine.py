@@ -27,6 +27,7 @@ from .distributed import (
     wrap_model,
 )
 from .hooks import DrawPredictions, Hook, WriteCheckpoint, WriteMetrics
+from .optimizers import build_optimizer
 from .progress import Progress
 from .schedules import build_lr_scheduler
 from .tasks.base import Task
@@ -215,9 +216,7 @@ def build_trainer(task: Task, args, info: DistInfo) -> Trainer:
         model.load_state_dict(model_state(args.weights))
     model = wrap_model(model, info, args.sync_bn)
     parameters = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.SGD(
-        parameters, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay
-    )
+    optimizer = build_optimizer(parameters, args)
     lr_scheduler = build_lr_scheduler(optimizer, args, len(train_loader))
     hooks: list[Hook] = []
     if args.output_dir is not None:
