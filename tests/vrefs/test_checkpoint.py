@@ -16,11 +16,12 @@ def _without_times(record: dict) -> dict:
     return {k: v for k, v in record.items() if not k.startswith("time_")}
 
 
-@pytest.mark.parametrize("opt", ["sgd", "adamw"])
-def test_resume_continues_bit_for_bit(tmp_path, opt):
+# The straight run's worker process lives through both epochs, the resumed run starts its own.
+@pytest.mark.parametrize(("opt", "workers"), [("sgd", 0), ("adamw", 1)])
+def test_resume_continues_bit_for_bit(tmp_path, opt, workers):
     task = "classification"
     # Warmup across the epoch boundary: the scheduler's state must carry over too.
-    extra = [*RESUMABLE, "--warmup-iters=3", f"--opt={opt}"]
+    extra = [*RESUMABLE, "--warmup-iters=3", f"--opt={opt}", f"--workers={workers}"]
     straight, split = tmp_path / "straight", tmp_path / "split"
     train(task, straight, *extra, "--epochs=2")
     train(task, split, *extra, "--epochs=1")

@@ -9,9 +9,15 @@ dataset's own error when ``--data-path`` does not have the expected layout.
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler, Subset
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    DistributedSampler,
+    Sampler,
+    Subset,
+)
 
 from vdata.datasets import (
     Caltech101,
@@ -25,6 +31,7 @@ from vdata.datasets import (
 )
 
 from .distributed import DistInfo
+from .sample_seeds import EpochKeyedBatches, EpochSeeded
 
 Builder = Callable[..., Dataset]
 # Caltech comes as one set: a fixed share of it, drawn with a fixed seed, is held out.
@@ -167,12 +174,6 @@ class ShardSampler(Sampler[int]):
         return len(self.indices)
 
 
-def seed_worker(worker_id: int) -> None:
-    """Seed NumPy in a DataLoader worker from the seed torch gave it (torch seeds Python's
-    ``random`` itself), so that augmentations differ between workers but repeat between runs."""
-    np.random.seed(torch.initial_seed() % 2**32)
-
-
 def build_loaders(
     task, args, info: DistInfo, train: Dataset, val: Dataset
 ) -> tuple[DataLoader, DataLoader, DistributedSampler]:
@@ -181,29 +182,32 @@ def build_loaders(
     The training order is a DistributedSampler's (also with one process), shuffled from
     ``--seed`` and the epoch, so a resumed run sees the same order; a task with a
     ``train_batch_sampler(sampler, dataset, args)`` method batches it itself (detection groups
-    images by aspect ratio), otherwise an incomplete last batch is dropped. Workers are
-    started afresh each epoch from the global generator, whose state the checkpoint keeps.
+    images by aspect ratio), otherwise an incomplete last batch is dropped. Training samples
+    draw their augmentation from ``(--seed, epoch, index)`` (:mod:`vrefs.sample_seeds`), so the
+    worker processes persist across epochs and the result depends on neither ``--workers`` nor
+    a resume.
     """
     sampler = DistributedSampler(
         train, num_replicas=info.world_size, rank=info.rank, shuffle=True, seed=args.seed
     )
     common = {
         "num_workers": args.workers,
+        "persistent_workers": args.workers > 0,
         "collate_fn": task.collate_fn(),
         "pin_memory": info.device.type == "cuda",
-        "worker_init_fn": seed_worker,
     }
-    batch_sampler = getattr(task, "train_batch_sampler", None)
-    if batch_sampler is not None:
-        train_loader = DataLoader(
-            train, batch_sampler=batch_sampler(sampler, train, args), **common
-        )
+    make_batches = getattr(task, "train_batch_sampler", None)
+    if make_batches is not None:
+        batches = make_batches(sampler, train, args)
     else:
         # A last batch of one image would break batch norm on the smallest feature maps.
         drop_last = len(sampler) >= args.batch_size
-        train_loader = DataLoader(
-            train, batch_size=args.batch_size, sampler=sampler, drop_last=drop_last, **common
-        )
+        batches = BatchSampler(sampler, args.batch_size, drop_last)
+    train_loader = DataLoader(
+        EpochSeeded(train, args.seed),
+        batch_sampler=EpochKeyedBatches(batches, sampler),
+        **common,
+    )
     val_sampler = ShardSampler(len(val), info.rank, info.world_size)
     val_loader = DataLoader(val, batch_size=args.batch_size, sampler=val_sampler, **common)
     return train_loader, val_loader, sampler
