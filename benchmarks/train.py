@@ -10,8 +10,8 @@ Cases (fixed by the vrefs issue): Mask R-CNN at batch 2 (the demo's model and im
 - reference: ``Trainer.train_one_epoch`` over ``--iters`` batches, as ``vrefs-train`` runs it:
   DataLoader with ``--workers`` processes, aspect-ratio batching, progress bar and metric lines,
   the all-reduce and finiteness check of the losses, the LR scheduler. Timed from the first
-  batch on: the loader's start-up, once per epoch, would otherwise weigh with the (few)
-  iterations of the benchmark more than with those of a real epoch.
+  batch on: the workers' start-up, once per run, would otherwise weigh with the (few)
+  iterations of the benchmark more than with those of a real run.
 - bare: the same model, optimizer and ``task.losses`` on the same number of batches loaded in
   memory beforehand: forward, backward and step only.
 

@@ -62,6 +62,12 @@ def test_nonpositive_epochs_is_a_usage_error(capsys, tmp_path):
     assert "--epochs must be positive, got 0" in message
 
 
+@pytest.mark.parametrize("name", ["workers", "seed"])
+def test_negative_workers_or_seed_is_a_usage_error(capsys, tmp_path, name):
+    message = _usage_error(capsys, tiny_args("classification", tmp_path, f"--{name}=-1"))
+    assert f"--{name} must be 0 or more, got -1" in message
+
+
 def test_task_defaults_fill_unset_options(tmp_path):
     args, task = cli.parse_args(["segmentation", "--output-dir", str(tmp_path)])
     assert args.model == task.default_model == "fpn_resnet18"

@@ -97,8 +97,9 @@ def _check(args: argparse.Namespace, task) -> None:
         value = getattr(args, name)
         if value is not None and value < (0 if name == "print_freq" else 1):
             raise ValueError(f"--{name.replace('_', '-')} must be positive, got {value}")
-    if args.workers < 0:
-        raise ValueError(f"--workers must be 0 or more, got {args.workers}")
+    for name in ("workers", "seed"):
+        if getattr(args, name) < 0:
+            raise ValueError(f"--{name} must be 0 or more, got {getattr(args, name)}")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, Any]:
