@@ -5,8 +5,8 @@ A 3x3 stride-1 stem with 16 channels, three stages of ``n`` basic blocks with 16
 channels at strides 1, 2, 2, global average pooling and a linear classifier: ``6n + 2`` weighted
 layers. Where a stage halves the map and doubles the channels, the shortcut is the paper's
 option A, the input subsampled and zero-padded, which has no parameters. With no stride in the
-stem they see fine detail in 32x32 images at a fraction of ResNet-18's cost, and they learn small
-procedural images (Shapes) from scratch in a minute on a CPU, where ResNet-18 takes several.
+stem they see fine detail in 32x32 images at a fraction of ResNet-18's cost; on small procedural
+images (Shapes) ResNet-20 learns from scratch in about a quarter of ResNet-18's iterations.
 
 Every builder expects ``Tensor[N, 3, H, W]`` RGB images, normalized like the other classifiers
 (ImageNet mean and std), of any size; the output is ``Tensor[N, num_classes]`` of logits.
