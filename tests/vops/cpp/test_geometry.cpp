@@ -3,19 +3,10 @@
 #include <cstdio>
 #include <limits>
 
+#include "check.h"
 #include "ops/geometry.h"
 
 namespace g = vops::geometry;
-
-static int failures = 0;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      std::printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                          \
-    }                                                                      \
-  } while (0)
 
 static bool near(double a, double b) { return std::abs(a - b) < 1e-12; }
 
@@ -156,6 +147,6 @@ int main() {
   test_roi_align_plan_skips_points_off_the_map();
   test_roi_corners_usable();
   test_roi_pool_windows();
-  if (failures == 0) std::printf("all geometry checks passed\n");
-  return failures == 0 ? 0 : 1;
+  if (check_failures() == 0) std::printf("all geometry checks passed\n");
+  return check_failures() == 0 ? 0 : 1;
 }

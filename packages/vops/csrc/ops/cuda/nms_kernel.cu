@@ -1,4 +1,4 @@
-// Greedy non-maximum suppression on CUDA, blocked-bitmask algorithm.
+// Greedy non-maximum suppression on CUDA, blocked-bitmask algorithm (thread work in nms_blocks.h).
 //
 // Boxes sorted by score are split into blocks of 64. One thread block compares a row block with a
 // column block and records, per row box, a 64-bit mask of the later boxes it overlaps (IoU above
@@ -12,42 +12,33 @@
 #include <torch/library.h>
 
 #include "ops/checks.h"
+#include "ops/cuda/nms_blocks.h"
 #include "ops/geometry.h"
 
 namespace vops::ops::cuda {
 namespace {
 
-constexpr int kBoxesPerBlock = 64;
-
-// mask[i, b] bit j: box i overlaps box 64 * b + j, a later box of the same class.
+// One thread block per (row block, column block) pair with row <= column: thread t writes
+// mask[row block's box t, column block].
 template <typename T>
 __global__ void overlap_mask_kernel(int64_t n, const T* boxes, const int64_t* classes,
                                     double iou_threshold, int64_t words, uint64_t* mask) {
   const int64_t row_block = blockIdx.y, col_block = blockIdx.x;
   if (row_block > col_block) return;
-  const int64_t row_count = std::min<int64_t>(n - row_block * kBoxesPerBlock, kBoxesPerBlock);
-  const int64_t col_count = std::min<int64_t>(n - col_block * kBoxesPerBlock, kBoxesPerBlock);
   __shared__ geometry::Box<T> cols[kBoxesPerBlock];
   __shared__ int64_t col_classes[kBoxesPerBlock];
+  const int64_t col_count = boxes_in_block(n, col_block);
   if (threadIdx.x < col_count) {
     const int64_t j = col_block * kBoxesPerBlock + threadIdx.x;
-    cols[threadIdx.x] =
-        geometry::make_box(boxes[4 * j], boxes[4 * j + 1], boxes[4 * j + 2], boxes[4 * j + 3]);
-    col_classes[threadIdx.x] = classes == nullptr ? 0 : classes[j];
+    cols[threadIdx.x] = sorted_box(boxes, j);
+    col_classes[threadIdx.x] = box_class(classes, j);
   }
   __syncthreads();
-  if (threadIdx.x >= row_count) return;
+  if (threadIdx.x >= boxes_in_block(n, row_block)) return;
   const int64_t i = row_block * kBoxesPerBlock + threadIdx.x;
-  const auto row =
-      geometry::make_box(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]);
-  const int64_t row_class = classes == nullptr ? 0 : classes[i];
-  uint64_t bits = 0;
-  for (int64_t j = row_block == col_block ? threadIdx.x + 1 : 0; j < col_count; ++j) {
-    if (col_classes[j] == row_class && geometry::iou_exceeds(row, cols[j], iou_threshold)) {
-      bits |= uint64_t{1} << j;
-    }
-  }
-  mask[i * words + col_block] = bits;
+  mask[i * words + col_block] =
+      overlap_word(i, sorted_box(boxes, i), box_class(classes, i), col_block, cols, col_classes,
+                   col_count, iou_threshold);
 }
 
 // Sequential greedy pass over the masks by one thread block; `removed` has `words` words, in
@@ -59,15 +50,10 @@ __global__ void sweep_kernel(int64_t n, int64_t words, const uint64_t* mask, uin
   for (int64_t w = threadIdx.x; w < words; w += blockDim.x) flags[w] = 0;
   __syncthreads();
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t word = i / kBoxesPerBlock;
-    const bool kept = !((flags[word] >> (i % kBoxesPerBlock)) & 1);
+    const bool kept = box_is_kept(flags, i);
     __syncthreads();  // everyone has read the word before anyone updates it
     if (threadIdx.x == 0) keep[i] = kept;
-    if (kept) {
-      for (int64_t w = word + threadIdx.x; w < words; w += blockDim.x) {
-        flags[w] |= mask[i * words + w];
-      }
-    }
+    if (kept) remove_overlapped(i, words, mask, flags, threadIdx.x, blockDim.x);
     __syncthreads();
   }
 }

@@ -1,9 +1,6 @@
-// RoIAlign forward and backward on CUDA: one thread per pooled output element. Backward adds
-// into the input gradient with atomics, so it is not deterministic; with
-// torch.use_deterministic_algorithms(True) it raises torch's usual error. A RoI with non-finite
-// (or absurdly large) corners pools to NaN and passes no gradient: raising, as the CPU kernel
-// does, would need a device synchronisation, and a device-side assertion would end the process's
-// use of CUDA.
+// RoIAlign forward and backward on CUDA: one thread per pooled output element, doing the work of
+// roi_align_thread.h. Backward adds into the input gradient with atomics, so it is not
+// deterministic; with torch.use_deterministic_algorithms(True) it raises torch's usual error.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
@@ -11,110 +8,29 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
-#include <ATen/cuda/Atomic.cuh>
-
 #include "ops/checks.h"
 #include "ops/cuda/launch.cuh"
-#include "ops/geometry.h"
+#include "ops/cuda/roi_align_thread.h"
 
 namespace vops::ops::cuda {
 namespace {
-
-struct RoiAlignParams {
-  int64_t batch_size, channels, height, width, pooled_h, pooled_w;
-  double spatial_scale;
-  int64_t sampling_ratio;
-  bool aligned;
-};
-
-// Output element `index` of [K, C, PH, PW] as (k, c, ph, pw).
-struct PooledPosition {
-  int64_t k, c, ph, pw;
-  __device__ PooledPosition(int64_t index, const RoiAlignParams& p)
-      : k(index / (p.pooled_w * p.pooled_h * p.channels)),
-        c(index / (p.pooled_w * p.pooled_h) % p.channels),
-        ph(index / p.pooled_w % p.pooled_h),
-        pw(index % p.pooled_w) {}
-};
-
-// The sampling points of one output bin that fall on the map, and their divisor.
-template <typename T>
-struct BinSamples {
-  geometry::RoiAlignGrid<T> grid;
-  int64_t y_first, y_last, x_first, x_last;
-
-  // False when RoI k's corners are unusable or it needs more than kMaxSamples points per axis.
-  __device__ bool plan(const T* rois, const PooledPosition& pos, const RoiAlignParams& p) {
-    const T* roi = rois + 5 * pos.k;
-    if (!geometry::roi_corners_usable(roi + 1, p.spatial_scale) ||
-        !geometry::roi_align_grid(roi + 1, p.spatial_scale, p.pooled_h, p.pooled_w,
-                                  p.sampling_ratio, p.aligned, grid)) {
-      return false;
-    }
-    geometry::sample_range(grid.start_y, pos.ph, grid.bin_h, grid.samples_y, p.height, y_first,
-                           y_last);
-    geometry::sample_range(grid.start_x, pos.pw, grid.bin_w, grid.samples_x, p.width, x_first,
-                           x_last);
-    return true;
-  }
-
-  // Calls visit(taps) for each sampling point on the map, in row-major order.
-  template <typename Visit>
-  __device__ void for_each(const PooledPosition& pos, const RoiAlignParams& p, Visit visit) const {
-    geometry::BilinearTaps<T> taps;
-    for (int64_t iy = y_first; iy < y_last; ++iy) {
-      const T y = geometry::sample_coordinate(grid.start_y, pos.ph, grid.bin_h, iy, grid.samples_y);
-      for (int64_t ix = x_first; ix < x_last; ++ix) {
-        const T x =
-            geometry::sample_coordinate(grid.start_x, pos.pw, grid.bin_w, ix, grid.samples_x);
-        if (geometry::bilinear_taps(p.height, p.width, y, x, taps)) visit(taps);
-      }
-    }
-  }
-};
 
 template <typename scalar_t, typename T>
 __global__ void roi_align_forward_cuda(int64_t total, const scalar_t* input, const T* rois,
                                        RoiAlignParams p, scalar_t* output) {
   for (int64_t index = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; index < total;
        index += int64_t{blockDim.x} * gridDim.x) {
-    const PooledPosition pos(index, p);
-    const int64_t n = checked_batch_index(rois + 5 * pos.k, p.batch_size);
-    BinSamples<T> bin;
-    if (!bin.plan(rois, pos, p)) {
-      output[index] = static_cast<scalar_t>(NAN);
-      continue;
-    }
-    const scalar_t* plane = input + (n * p.channels + pos.c) * p.height * p.width;
-    T acc = 0;
-    bin.for_each(pos, p, [&](const geometry::BilinearTaps<T>& t) {
-      acc += ((t.weight[0] * static_cast<T>(plane[t.offset[0]]) +
-               t.weight[1] * static_cast<T>(plane[t.offset[1]])) +
-              t.weight[2] * static_cast<T>(plane[t.offset[2]])) +
-             t.weight[3] * static_cast<T>(plane[t.offset[3]]);
-    });
-    output[index] = static_cast<scalar_t>(acc / bin.grid.count);
+    roi_align_forward_element(index, input, rois, p, output);
   }
 }
 
 // grad_input: [N, C, H, W] in the compute type T, zero-filled.
 template <typename scalar_t, typename T>
-__global__ void roi_align_backward_cuda(int64_t total, const scalar_t* grad, int64_t gs_k,
-                                        int64_t gs_c, int64_t gs_h, int64_t gs_w, const T* rois,
-                                        RoiAlignParams p, T* grad_input) {
+__global__ void roi_align_backward_cuda(int64_t total, const scalar_t* grad, PooledStrides strides,
+                                        const T* rois, RoiAlignParams p, T* grad_input) {
   for (int64_t index = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; index < total;
        index += int64_t{blockDim.x} * gridDim.x) {
-    const PooledPosition pos(index, p);
-    const int64_t n = checked_batch_index(rois + 5 * pos.k, p.batch_size);
-    BinSamples<T> bin;
-    if (!bin.plan(rois, pos, p)) continue;
-    const T g = static_cast<T>(grad[pos.k * gs_k + pos.c * gs_c + pos.ph * gs_h + pos.pw * gs_w]);
-    T* plane = grad_input + (n * p.channels + pos.c) * p.height * p.width;
-    bin.for_each(pos, p, [&](const geometry::BilinearTaps<T>& t) {
-      for (int i = 0; i < 4; ++i) {
-        gpuAtomicAdd(plane + t.offset[i], g * t.weight[i] / bin.grid.count);
-      }
-    });
+    roi_align_backward_element(index, grad, strides, rois, p, grad_input, AtomicAdd{});
   }
 }
 
@@ -168,8 +84,9 @@ at::Tensor roi_align_backward_kernel(const at::Tensor& grad, const at::Tensor& r
             at::zeros({batch_size, channels, height, width}, grad.options().dtype(compute_dtype));
         roi_align_backward_cuda<scalar_t, T>
             <<<blocks_for(total), kThreadsPerBlock, 0, at::cuda::getCurrentCUDAStream()>>>(
-                total, grad.data_ptr<scalar_t>(), grad.stride(0), grad.stride(1), grad.stride(2),
-                grad.stride(3), rois_c.data_ptr<T>(), p, grad_input.data_ptr<T>());
+                total, grad.data_ptr<scalar_t>(),
+                PooledStrides{grad.stride(0), grad.stride(1), grad.stride(2), grad.stride(3)},
+                rois_c.data_ptr<T>(), p, grad_input.data_ptr<T>());
         C10_CUDA_KERNEL_LAUNCH_CHECK();
         result = grad_input.to(grad.scalar_type());
       });

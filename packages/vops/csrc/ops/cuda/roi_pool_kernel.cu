@@ -1,7 +1,6 @@
-// RoIPool forward and backward on CUDA: one thread per pooled output element. Backward adds into
-// the input gradient with atomics, so it is not deterministic; with
-// torch.use_deterministic_algorithms(True) it raises torch's usual error. A RoI with non-finite
-// corners pools to NaN with argmax -1, as in cuda/roi_align_kernel.cu.
+// RoIPool forward and backward on CUDA: one thread per pooled output element, doing the work of
+// roi_pool_thread.h. Backward adds into the input gradient with atomics, so it is not
+// deterministic; with torch.use_deterministic_algorithms(True) it raises torch's usual error.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
@@ -9,55 +8,23 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
-#include <ATen/cuda/Atomic.cuh>
 #include <limits>
 #include <tuple>
 #include <vector>
 
 #include "ops/checks.h"
 #include "ops/cuda/launch.cuh"
-#include "ops/geometry.h"
+#include "ops/cuda/roi_pool_thread.h"
 
 namespace vops::ops::cuda {
 namespace {
-
-struct RoiPoolParams {
-  int64_t batch_size, channels, height, width, pooled_h, pooled_w;
-  double spatial_scale;
-};
 
 template <typename scalar_t, typename T>
 __global__ void roi_pool_forward_cuda(int64_t total, const scalar_t* input, const T* rois,
                                       RoiPoolParams p, scalar_t* output, int32_t* argmax) {
   for (int64_t index = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; index < total;
        index += int64_t{blockDim.x} * gridDim.x) {
-    const int64_t pw = index % p.pooled_w, ph = index / p.pooled_w % p.pooled_h;
-    const int64_t c = index / (p.pooled_w * p.pooled_h) % p.channels;
-    const int64_t k = index / (p.pooled_w * p.pooled_h * p.channels);
-    const T* roi = rois + 5 * k;
-    const int64_t n = checked_batch_index(roi, p.batch_size);
-    if (!geometry::roi_corners_usable(roi + 1, p.spatial_scale)) {
-      output[index] = static_cast<scalar_t>(NAN);
-      if (argmax != nullptr) argmax[index] = -1;
-      continue;
-    }
-    const geometry::RoiPoolGrid<T> grid(roi + 1, p.spatial_scale, p.pooled_h, p.pooled_w, p.height,
-                                        p.width);
-    const geometry::PoolWindow win = grid.window(ph, pw);
-    const scalar_t* plane = input + (n * p.channels + c) * p.height * p.width;
-    T best = win.empty() ? T(0) : std::numeric_limits<T>::lowest();
-    int32_t where = -1;
-    for (int64_t h = win.h_begin; h < win.h_end; ++h) {
-      for (int64_t w = win.w_begin; w < win.w_end; ++w) {
-        const T value = static_cast<T>(plane[h * p.width + w]);
-        if (value > best) {
-          best = value;
-          where = static_cast<int32_t>(h * p.width + w);
-        }
-      }
-    }
-    output[index] = static_cast<scalar_t>(best);
-    if (argmax != nullptr) argmax[index] = where;
+    roi_pool_forward_element(index, input, rois, p, output, argmax);
   }
 }
 
@@ -67,15 +34,7 @@ __global__ void roi_pool_backward_cuda(int64_t total, const scalar_t* grad, cons
                                        const T* rois, RoiPoolParams p, T* grad_input) {
   for (int64_t index = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; index < total;
        index += int64_t{blockDim.x} * gridDim.x) {
-    const int32_t pixel = argmax[index];
-    if (pixel == -1) continue;
-    CUDA_KERNEL_ASSERT_MSG(pixel >= 0 && pixel < p.height * p.width,
-                           "roi_pool backward: argmax is not a pixel of the map");
-    const int64_t c = index / (p.pooled_w * p.pooled_h) % p.channels;
-    const int64_t k = index / (p.pooled_w * p.pooled_h * p.channels);
-    const int64_t n = checked_batch_index(rois + 5 * k, p.batch_size);
-    gpuAtomicAdd(grad_input + (n * p.channels + c) * p.height * p.width + pixel,
-                 static_cast<T>(grad[index]));
+    roi_pool_backward_element(index, grad, argmax, rois, p, grad_input, AtomicAdd{});
   }
 }
 
