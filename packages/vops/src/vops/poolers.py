@@ -1,23 +1,31 @@
 """RoI pooling over a feature pyramid (Lin et al., Feature Pyramid Networks, 2017): each box is
 pooled from the one pyramid level that suits its size."""
 
-import math
-
 import torch
 from torch import Tensor, nn
 from torch.jit.annotations import BroadcastingList2
 
 from ._validation import as_pair, check_box_list, check_output_size, check_same, to_rois
 from .roi_align import roi_align
+from .symbolic import size_max
 
 
 def _pyramid_level(name: str, feature: Tensor, image_size: list[int]) -> int:
     """Level ``k`` of a feature map whose stride from the image is ``2 ** k``."""
     levels: list[int] = []
     for feature_length, image_length in zip(feature.shape[-2:], image_size, strict=True):
-        # TorchScript has no math.log2, and its round() returns a float.
-        log2_ratio = math.log(feature_length / image_length) / math.log(2.0)
-        levels.append(-int(round(log2_ratio)))  # noqa: RUF046
+        # round(log2(image / feature)): the k for which feature * 2**k is within a factor sqrt(2)
+        # of the image side. In integers, so that an exported program checks inequalities that
+        # hold for every image size with this stride, not the traced sizes' exact ratio.
+        level = 0
+        scaled_feature, scaled_image = feature_length, image_length
+        while 2 * scaled_feature * scaled_feature < scaled_image * scaled_image and level < 32:
+            scaled_feature *= 2
+            level += 1
+        while scaled_feature * scaled_feature > 2 * scaled_image * scaled_image and level > -32:
+            scaled_image *= 2
+            level -= 1
+        levels.append(level)
     if levels[0] != levels[1]:
         raise ValueError(
             f"feature map '{name}' of size {list(feature.shape[-2:])} must have the same stride "
@@ -117,7 +125,7 @@ class MultiScaleRoIAlign(nn.Module):
             )
         image_size = [0, 0]
         for height, width in image_shapes:
-            image_size = [max(image_size[0], height), max(image_size[1], width)]
+            image_size = [size_max(image_size[0], height), size_max(image_size[1], width)]
         if image_size[0] <= 0 or image_size[1] <= 0:
             raise ValueError(f"image_shapes must be positive (height, width), got {image_shapes}")
 

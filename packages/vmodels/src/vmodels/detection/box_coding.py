@@ -55,7 +55,7 @@ class BoxCoder:
 
     def encode_per_image(self, targets: list[Tensor], references: list[Tensor]) -> list[Tensor]:
         """:meth:`encode` over images, in one call."""
-        counts = [len(r) for r in references]
+        counts = [r.shape[0] for r in references]
         codes = self.encode(torch.cat(targets, dim=0), torch.cat(references, dim=0))
         return list(codes.split(counts, 0))
 

@@ -149,7 +149,7 @@ def keypointrcnn_inference(
 ) -> tuple[list[Tensor], list[Tensor]]:
     """:func:`heatmaps_to_keypoints` split per image: keypoints ``Tensor[K_i, P, 3]`` and scores
     ``Tensor[K_i, P]``."""
-    counts = [len(b) for b in boxes]
+    counts = [b.shape[0] for b in boxes]
     if len(boxes) == 0:
         return [], []
     keypoints, scores = heatmaps_to_keypoints(heatmaps, torch.cat(boxes, dim=0))

@@ -97,4 +97,4 @@ def maskrcnn_inference(mask_logits: Tensor, labels: list[Tensor]) -> list[Tensor
     all_labels = torch.cat(labels)
     rows = torch.arange(all_labels.size(0), device=all_labels.device)
     chosen = probabilities[rows, all_labels][:, None]
-    return list(chosen.split([len(image_labels) for image_labels in labels], dim=0))
+    return list(chosen.split([image_labels.shape[0] for image_labels in labels], dim=0))

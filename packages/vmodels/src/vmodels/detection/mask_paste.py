@@ -51,9 +51,6 @@ def paste_masks_in_image(masks: Tensor, boxes: Tensor, image_size: list[int]) ->
             f"Tensor{list(boxes.shape)}"
         )
     height, width = image_size[0], image_size[1]
-    count = masks.size(0)
-    if count == 0:
-        return masks.new_zeros((0, 1, height, width))
     side = masks.size(-1)
     padded = torch.nn.functional.pad(masks[:, 0], (1, 1, 1, 1))
     grow = (side + 2) / side

@@ -267,7 +267,7 @@ class RoIHeads(nn.Module):
     ) -> tuple[list[Tensor], list[Tensor], list[Tensor]]:
         """Per image: boxes ``Tensor[D, 4]``, scores ``Tensor[D]`` and labels ``Tensor[D]``."""
         num_classes = class_logits.size(-1)
-        counts = [len(p) for p in proposals]
+        counts = [p.shape[0] for p in proposals]
         decoded = self.box_coder.decode_per_image(box_regression, proposals).split(counts, 0)
         probabilities = F.softmax(class_logits, -1).split(counts, 0)
         all_boxes: list[Tensor] = []

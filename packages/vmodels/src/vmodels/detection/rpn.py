@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 import vops
+from vops.symbolic import size_min
 
 from .anchors import AnchorGenerator
 from .box_coding import BoxCoder
@@ -162,7 +163,7 @@ class RegionProposalNetwork(nn.Module):
         top: list[Tensor] = []
         offset = 0
         for level in objectness.split(anchors_per_level, dim=1):
-            count = min(self.pre_nms_top_n(), level.size(1))
+            count = size_min(self.pre_nms_top_n(), level.size(1))
             top.append(level.topk(count, dim=1).indices + offset)
             offset += level.size(1)
         return torch.cat(top, dim=1)

@@ -5,6 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from vops.symbolic import float_min, size_float, size_max, size_min
+
 from .mask_paste import paste_masks_in_image
 
 
@@ -27,19 +29,17 @@ class ImageList:
 def resize_boxes(boxes: Tensor, original_size: list[int], new_size: list[int]) -> Tensor:
     """Scale ``Tensor[K, 4]`` xyxy boxes from an image of ``original_size`` ``(h, w)`` to one of
     ``new_size``."""
-    ratio_h = float(new_size[0]) / float(original_size[0])
-    ratio_w = float(new_size[1]) / float(original_size[1])
-    scale = torch.tensor(
-        [ratio_w, ratio_h, ratio_w, ratio_h], dtype=boxes.dtype, device=boxes.device
-    )
-    return boxes * scale
+    ratio_h = size_float(new_size[0]) / size_float(original_size[0])
+    ratio_w = size_float(new_size[1]) / size_float(original_size[1])
+    corners = boxes.reshape(-1, 2, 2)  # [[x1, y1], [x2, y2]]
+    return torch.stack((corners[..., 0] * ratio_w, corners[..., 1] * ratio_h), dim=2).view(-1, 4)
 
 
 def resize_keypoints(keypoints: Tensor, original_size: list[int], new_size: list[int]) -> Tensor:
     """Scale the ``x, y`` of ``Tensor[K, P, 3]`` keypoints like :func:`resize_boxes`; the
     visibility column is kept."""
-    ratio_h = float(new_size[0]) / float(original_size[0])
-    ratio_w = float(new_size[1]) / float(original_size[1])
+    ratio_h = size_float(new_size[0]) / size_float(original_size[0])
+    ratio_w = size_float(new_size[1]) / size_float(original_size[1])
     resized = keypoints.clone()
     resized[..., 0] *= ratio_w
     resized[..., 1] *= ratio_h
@@ -145,9 +145,11 @@ class GeneralizedRCNNTransform(nn.Module):
             size = [self.fixed_size[0], self.fixed_size[1]]
             image = F.interpolate(image[None], size=size, mode="bilinear", align_corners=False)[0]
         else:
-            min_side = float(min(height, width))
-            max_side = float(max(height, width))
-            scale = min(float(self._draw_min_size()) / min_side, float(self.max_size) / max_side)
+            min_side = size_float(size_min(height, width))
+            max_side = size_float(size_max(height, width))
+            scale = float_min(
+                float(self._draw_min_size()) / min_side, float(self.max_size) / max_side
+            )
             image = F.interpolate(
                 image[None],
                 scale_factor=scale,
@@ -172,15 +174,20 @@ class GeneralizedRCNNTransform(nn.Module):
     def batch_images(self, images: list[Tensor]) -> Tensor:
         """Pad ``images`` with zeros into one ``Tensor[N, C, H, W]``, ``H`` and ``W`` rounded up
         to multiples of ``size_divisible``."""
-        max_h = max(image.shape[-2] for image in images)
-        max_w = max(image.shape[-1] for image in images)
+        max_h, max_w = images[0].shape[-2], images[0].shape[-1]
+        for image in images[1:]:
+            max_h = size_max(max_h, image.shape[-2])
+            max_w = size_max(max_w, image.shape[-1])
         stride = self.size_divisible
         max_h = (max_h + stride - 1) // stride * stride
         max_w = (max_w + stride - 1) // stride * stride
-        batch = images[0].new_zeros((len(images), images[0].size(0), max_h, max_w))
-        for image, slot in zip(images, batch, strict=True):
-            slot[:, : image.shape[-2], : image.shape[-1]].copy_(image)
-        return batch
+        # Padding, not copying into a zero batch: under torch.export, slicing a slot to the
+        # traced image's size would fix the sizes whose padding is empty at trace time.
+        padded = [
+            F.pad(image, (0, max_w - image.shape[-1], 0, max_h - image.shape[-2]))
+            for image in images
+        ]
+        return torch.stack(padded)
 
     def postprocess(
         self,
