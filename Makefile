@@ -16,7 +16,7 @@ PURE_PACKAGE_METADATA := $(wildcard packages/vmodels/pyproject.toml packages/vda
 # The install stamp records VOPS_CUDA (AUTO|ON|OFF), so changing it rebuilds vops.
 PACKAGES_STAMP := $(STAMPS)/packages-cuda-$(or $(VOPS_CUDA),AUTO)
 
-.PHONY: demo test setup test-python test-cpp lint clean
+.PHONY: demo test setup test-python test-cpp lint wheels clean
 
 demo: setup
 	$(PY) -m vrefs detection --device cpu --workers 1 --output-dir runs/demo && $(PY) -c "import json; r = [json.loads(l) for l in open('runs/demo/metrics.jsonl')]; print('Shapes validation: box AP %.3f, mask AP %.3f after %.1f minutes of training' % (r[-1]['val_box_AP'], r[-1]['val_mask_AP'], sum(e['time_train_s'] for e in r) / 60)); print('curves: runs/demo/curves.png; predictions: runs/demo/predictions.png')"
@@ -54,5 +54,14 @@ $(PACKAGES_STAMP): $(STAMPS)/requirements $(VOPS_BUILD_INPUTS) $(PURE_PACKAGE_ME
 	$(PIP) check
 	rm -f $(STAMPS)/packages-cuda-* && touch $@
 
+# The four wheels in $(DIST), for `pip install --find-links dist vmodels` (see the README). vops
+# is compiled against the venv's torch and requires exactly it; its build directory is the one
+# `make setup` uses, so only what changed recompiles.
+DIST ?= dist
+wheels: $(STAMPS)/requirements
+	rm -rf $(DIST)
+	$(PIP) wheel --no-build-isolation --no-deps --wheel-dir $(DIST) \
+		./packages/vops ./packages/vmodels ./packages/vdata ./packages/vrefs
+
 clean:
-	rm -rf build packages/vops/build
+	rm -rf build dist packages/vops/build

@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
+from ._torch_files import CheckpointError, read_torch_file
 
 _CHUNK = 1 << 20
 
@@ -166,12 +166,12 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         except ImportError as error:
             raise ImportError(f"loading {path} needs the safetensors package") from error
         return load_file(path)
-    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    checkpoint = read_torch_file(path)
     for key in ("model", "state_dict"):
         if isinstance(checkpoint, dict) and isinstance(checkpoint.get(key), dict):
             checkpoint = checkpoint[key]
     if not isinstance(checkpoint, dict):
-        raise ValueError(f"{path} holds a {type(checkpoint).__name__}, expected a state dict")
+        raise CheckpointError(f"{path} holds a {type(checkpoint).__name__}, expected a state dict")
     return checkpoint
 
 

@@ -7,6 +7,7 @@ bool, None and lists of them; random states as tensors and lists), so that it lo
 
 import os
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,13 @@ import numpy as np
 import torch
 
 from vdata.utils import atomic_path
+from vmodels import CheckpointError, read_torch_file
 
 CHECKPOINT_NAME = "checkpoint.pth"
+# What a trainer's state holds (see Trainer.state_dict); a file without these cannot be resumed.
+TRAINING_STATE_KEYS = ("model", "optimizer", "lr_scheduler", "scaler", "epoch", "rng")
+# vdata.utils.atomic_path writes to ".<stem>.<12 hex digits>.tmp<suffix>" beside the target.
+_TEMPORARY_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.tmp(\.[^.]*)?")
 
 
 def plain_args(args: Any) -> dict[str, Any]:
@@ -70,17 +76,51 @@ def save_checkpoint(state: dict[str, Any], output_dir: Path) -> Path:
     return path
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """A checkpoint written by :func:`save_checkpoint`, loaded on the CPU with
-    ``weights_only=True``.
+def remove_stale_temporaries(output_dir: Path) -> list[Path]:
+    """Delete the temporary files that writes interrupted by a kill left in ``output_dir``
+    (an interrupted write never replaces its target, so they hold nothing of value). Call it
+    before this run writes anything there. Returns the removed paths."""
+    if not output_dir.is_dir():
+        return []
+    stale = [p for p in output_dir.iterdir() if _TEMPORARY_NAME.fullmatch(p.name) and p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
+def load_checkpoint(path: str | os.PathLike) -> Any:
+    """The object in a file written by :func:`save_checkpoint` (or by ``torch.save`` of a state
+    dict), loaded on the CPU with ``weights_only=True``: see :func:`vmodels.read_torch_file`."""
+    return read_torch_file(path)
+
+
+def _is_state_dict(loaded: object) -> bool:
+    return isinstance(loaded, dict) and all(isinstance(v, torch.Tensor) for v in loaded.values())
+
+
+def training_state(path: str | os.PathLike) -> dict[str, Any]:
+    """The trainer state in a checkpoint written by vrefs (for ``--resume``).
 
     Raises:
-        FileNotFoundError: naming ``path`` if it is not a file.
+        CheckpointError: naming ``path`` if it is unreadable or not a vrefs checkpoint, and
+            saying what it holds instead.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist or is not a file")
-    return torch.load(path, map_location="cpu", weights_only=True)
+    loaded = load_checkpoint(path)
+    if _is_state_dict(loaded) and loaded:
+        raise CheckpointError(
+            f"{path} is not a vrefs checkpoint: it holds a bare state dict; "
+            "use --weights to initialize the model from it"
+        )
+    if not isinstance(loaded, dict):
+        raise CheckpointError(
+            f"{path} is not a vrefs checkpoint: it holds a {type(loaded).__name__}, not a dict"
+        )
+    missing = [key for key in TRAINING_STATE_KEYS if key not in loaded]
+    if missing:
+        raise CheckpointError(
+            f"{path} is not a vrefs checkpoint: it lacks {', '.join(map(repr, missing))}"
+        )
+    return loaded
 
 
 def model_state(path: str | os.PathLike) -> dict[str, torch.Tensor]:
@@ -89,8 +129,8 @@ def model_state(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     loaded = load_checkpoint(path)
     if isinstance(loaded, dict) and isinstance(loaded.get("model"), dict):
         return loaded["model"]
-    if isinstance(loaded, dict) and all(isinstance(v, torch.Tensor) for v in loaded.values()):
+    if _is_state_dict(loaded):
         return loaded
-    raise ValueError(
+    raise CheckpointError(
         f"{path} holds neither a vrefs checkpoint (a dict with a 'model' entry) nor a state dict"
     )

@@ -16,7 +16,14 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from . import data
-from .checkpoint import load_checkpoint, model_state, plain_args, rng_state, set_rng_state
+from .checkpoint import (
+    model_state,
+    plain_args,
+    remove_stale_temporaries,
+    rng_state,
+    set_rng_state,
+    training_state,
+)
 from .distributed import (
     DistInfo,
     all_gather_object,
@@ -220,6 +227,8 @@ def build_trainer(task: Task, args, info: DistInfo) -> Trainer:
     lr_scheduler = build_lr_scheduler(optimizer, args, len(train_loader))
     hooks: list[Hook] = []
     if args.output_dir is not None:
+        if info.is_main:
+            remove_stale_temporaries(args.output_dir)
         hooks = [
             WriteCheckpoint(args.output_dir),
             WriteMetrics(args.output_dir),
@@ -229,7 +238,7 @@ def build_trainer(task: Task, args, info: DistInfo) -> Trainer:
         task, args, info, model, optimizer, lr_scheduler, train_loader, val_loader, sampler, hooks
     )
     if args.resume is not None:
-        trainer.load_state_dict(load_checkpoint(args.resume))
+        trainer.load_state_dict(training_state(args.resume))
     if args.start_epoch is not None:
         trainer.start_epoch = args.start_epoch
     return trainer
