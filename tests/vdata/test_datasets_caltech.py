@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.io
 import torch
+from PIL import Image
 
 from vdata.datasets import Caltech101, Caltech256, RemoteFile, caltech
 
@@ -44,11 +45,28 @@ def test_caltech101_lists_categories_and_images(caltech101_root):
     assert [p.name for p, _, _ in ds.samples][-1] == "image_0010.jpg"
     image = ds[0][0]
     assert (image.mode, image.size) == ("RGB", (8, 6))
+    assert ds.y == [0, 0, 1, 2] and ds.index == [1, 2, 1, 10]
+    assert ds.annotation_categories == ["Faces_2", "accordion", "Airplanes_Side_2"]
 
 
-def test_caltech101_annotation_in_pixel_coordinates(caltech101_root):
+def test_caltech101_keeps_the_file_mode_unless_image_mode_is_given(caltech101_root):
+    path = caltech101_root / "caltech101/101_ObjectCategories/accordion/image_0001.jpg"
+    Image.new("L", (5, 3), 77).save(path)
+    assert Caltech101(caltech101_root)[2][0].mode == "L"
+    image = Caltech101(caltech101_root, image_mode="RGB")[2][0]
+    assert image.mode == "RGB" and image.getpixel((0, 0)) == (77, 77, 77)
+
+
+def test_caltech101_annotation_is_the_contour_array_of_the_file(caltech101_root):
     ds = Caltech101(caltech101_root, target_type="annotation")
-    target = ds[1][1]  # Faces/image_0002 -> Annotations/Faces_2/annotation_0002.mat
+    contour = ds[1][1]  # Faces/image_0002 -> Annotations/Faces_2/annotation_0002.mat
+    assert isinstance(contour, np.ndarray) and contour.dtype == np.float64
+    np.testing.assert_array_equal(contour, [[0.0, 4.0, 2.0], [0.0, 0.0, 3.0]])
+
+
+def test_caltech101_box_contour_in_pixel_coordinates(caltech101_root):
+    ds = Caltech101(caltech101_root, target_type="box_contour")
+    target = ds[1][1]
     torch.testing.assert_close(target["box"], torch.tensor([2.0, 1.0, 7.0, 5.0]))
     torch.testing.assert_close(
         target["contour"], torch.tensor([[2.0, 1.0], [6.0, 1.0], [4.0, 4.0]])
@@ -57,13 +75,16 @@ def test_caltech101_annotation_in_pixel_coordinates(caltech101_root):
 
 def test_caltech101_several_target_types_give_a_tuple(caltech101_root):
     ds = Caltech101(
-        caltech101_root, target_type=["annotation", "category"], transform=lambda im: im.size
+        caltech101_root,
+        ["box_contour", "category", "annotation"],
+        lambda im: im.size,
     )
-    size, (annotation, category) = ds[2]
+    size, (annotation, category, contour) = ds[2]
     assert size == (8, 6)
     assert category == 1
     torch.testing.assert_close(annotation["box"], torch.tensor([0.0, 0.0, 8.0, 6.0]))
     torch.testing.assert_close(annotation["contour"], torch.tensor([[1.0, 1.0], [2.5, 4.0]]))
+    np.testing.assert_array_equal(contour, [[1.0, 2.5], [1.0, 4.0]])
 
 
 def test_caltech101_missing_annotation_is_named(caltech101_root):
@@ -84,12 +105,16 @@ def test_caltech101_corrupt_image_is_named(caltech101_root):
 
 def test_caltech101_rejects_unknown_target_type_and_missing_root(tmp_path, caltech101_root):
     with pytest.raises(
-        ValueError, match=r"target_type must be one of \('category', 'annotation'\)"
+        ValueError,
+        match=r"Unknown value 'outline' for argument target_type\. "
+        r"Valid values are \{'category', 'annotation', 'box_contour'\}",
     ):
         Caltech101(caltech101_root, target_type=["category", "outline"])
     missing = tmp_path / "elsewhere" / "caltech101" / "101_ObjectCategories"
     with pytest.raises(FileNotFoundError, match=f"{missing}. Pass download=True"):
         Caltech101(tmp_path / "elsewhere")
+    with pytest.raises(RuntimeError, match="dataset folder not found"):  # torchvision's type
+        Caltech256(tmp_path / "elsewhere")
 
 
 def test_caltech101_repr(caltech101_root):
@@ -111,13 +136,14 @@ def make_caltech256(base, write_image):
     (images / "002.american-flag" / "greg").mkdir()
 
 
-def test_caltech256_excludes_clutter_and_stray_files(tmp_path, write_image):
+def test_caltech256_keeps_clutter_and_skips_stray_files(tmp_path, write_image):
     make_caltech256(tmp_path / "caltech256", write_image)
     ds = Caltech256(tmp_path, transform=lambda im: im.getpixel((0, 0))[0])
-    assert ds.categories == ["001.ak47", "002.american-flag"]
-    assert len(ds) == 3
-    assert [ds[i][1] for i in range(3)] == [0, 0, 1]
-    assert [round(ds[i][0], -1) for i in range(3)] == [10, 20, 30]  # JPEG is lossy
+    assert ds.categories == ["001.ak47", "002.american-flag", "257.clutter"]
+    assert len(ds) == 4
+    assert [ds[i][1] for i in range(4)] == [0, 0, 1, 2]
+    assert ds.y == [0, 0, 1, 2] and ds.index == [1, 2, 1, 1]
+    assert [round(ds[i][0], -1) for i in range(4)] == [10, 20, 30, 0]  # JPEG is lossy
 
 
 def test_caltech256_downloads_and_extracts_the_archive_once(
@@ -136,10 +162,10 @@ def test_caltech256_downloads_and_extracts_the_archive_once(
     )
     monkeypatch.setattr(caltech, "CALTECH256_FILES", (file,))
     root = tmp_path / "root"
-    assert len(Caltech256(root, download=True)) == 3
+    assert len(Caltech256(root, download=True)) == 4
     assert (root / "caltech256" / "256_ObjectCategories.tar").read_bytes() == data
     requests = len(http_server.requests)
-    assert len(Caltech256(root, download=True)) == 3
+    assert len(Caltech256(root, None, None, True)) == 4  # torchvision's positional order
     assert len(http_server.requests) == requests
 
 

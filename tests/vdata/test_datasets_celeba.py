@@ -70,14 +70,17 @@ def root(tmp_path, write_image):
     ],
 )
 def test_celeba_splits(root, split, files):
-    ds = CelebA(root, split=split)
-    assert ds.filenames == files
+    ds = CelebA(root, split=split.upper())
+    assert ds.filename == files and ds.split == split
     assert len(ds) == len(files)
 
 
 def test_celeba_attributes_become_zero_one(root):
     ds = CelebA(root, split="train")
-    assert ds.attr_names == ["5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive"]
+    # The header line ends in a space, like the official file's: torchvision reads a last,
+    # empty name from it.
+    assert ds.attr_names == ["5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", ""]
+    assert ds.attr.tolist() == [[0, 1, 1], [0, 1, 0]]
     image, attr = ds[1]
     assert (image.mode, image.size) == ("RGB", (5, 6))
     assert attr.dtype == torch.int64
@@ -88,11 +91,20 @@ def test_celeba_attributes_become_zero_one(root):
 def test_celeba_all_target_types_matched_by_file_name(root):
     ds = CelebA(root, split="all", target_type=["identity", "bbox", "landmarks", "attr"])
     identity, bbox, landmarks, attr = ds[3][1]
-    assert identity == 7
+    assert identity.dtype == torch.int64 and identity.shape == () and identity == 7
     assert bbox.tolist() == [622, 257, 564, 781]
     assert landmarks.tolist() == [72, 113, 108, 108, 101, 138, 71, 155, 101, 151]
     assert attr.tolist() == [0, 1, 0]
     assert [ds[i][1][0] for i in range(4)] == [2880, 12, 5, 7]
+    assert ds.identity.tolist() == [[2880], [12], [5], [7]]
+    assert ds.bbox.shape == (4, 4) and ds.landmarks_align.shape == (4, 10)
+    assert ds.landmarks_align[3].tolist() == landmarks.tolist()
+
+
+def test_celeba_root_is_the_parent_folder_as_in_torchvision(root):
+    ds = CelebA(root, "test", "bbox", None, None, False)  # torchvision's positional order
+    assert ds.root == root and ds.base_folder == "celeba"
+    assert ds[0][1].tolist() == [216, 59, 91, 126]
 
 
 def test_celeba_empty_target_type_gives_none_and_transforms_apply(root):
@@ -106,11 +118,17 @@ def test_celeba_empty_target_type_gives_none_and_transforms_apply(root):
 
 def test_celeba_rejects_bad_arguments(root):
     with pytest.raises(
-        ValueError, match=r"split must be one of \('train', 'valid', 'test', 'all'\)"
+        ValueError,
+        match=r"Unknown value 'val' for argument split\. "
+        r"Valid values are \{'train', 'valid', 'test', 'all'\}\.",
     ):
         CelebA(root, split="val")
-    with pytest.raises(ValueError, match="target_type must be one of"):
+    with pytest.raises(ValueError, match="Expected type str for argument split"):
+        CelebA(root, split=0)
+    with pytest.raises(ValueError, match='Target type "age" is not recognized: target_type'):
         CelebA(root, target_type=["attr", "age"])
+    with pytest.raises(RuntimeError, match="target_transform is specified but target_type"):
+        CelebA(root, target_type=[], target_transform=lambda t: t)
 
 
 def test_celeba_missing_list_file_is_named(tmp_path, write_image):
@@ -120,6 +138,8 @@ def test_celeba_missing_list_file_is_named(tmp_path, write_image):
         FileNotFoundError, match=re.escape("list_bbox_celeba.txt. Pass download=True")
     ):
         CelebA(tmp_path)
+    with pytest.raises(RuntimeError, match="dataset folder not found"):  # torchvision's type
+        CelebA(tmp_path / "elsewhere")
 
 
 @pytest.mark.parametrize(
@@ -173,4 +193,4 @@ def test_celeba_downloads_lists_and_image_zip(
         )
     monkeypatch.setattr(celeba, "CELEBA_FILES", tuple(remotes))
     ds = CelebA(tmp_path / "root", split="all", target_type="identity", download=True)
-    assert [ds[i][1] for i in range(4)] == [2880, 12, 5, 7]
+    assert [int(ds[i][1]) for i in range(4)] == [2880, 12, 5, 7]

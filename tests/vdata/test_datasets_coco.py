@@ -8,7 +8,7 @@ import pycocotools.mask
 import pytest
 import torch
 
-from vdata.datasets import DEFAULT_OKS_SIGMA, CocoDetection
+from vdata.datasets import DEFAULT_OKS_SIGMA, CocoCaptions, CocoDetection
 from vdata.datasets.coco import COCO_PERSON_KEYPOINTS, COCO_PERSON_SIGMAS
 
 H, W = 4, 6
@@ -116,6 +116,44 @@ def test_coco_raw_targets_are_the_annotation_lists(make_coco):
     assert target[0]["bbox"] == [1, 0, 2, 3]
     assert ds[2][1] == []
     assert [c["name"] for c in ds.categories] == ["person", "car"]
+
+
+@pytest.mark.parametrize("index", [slice(0, 2), 1.0, "0", [0, 1]])
+def test_coco_rejects_an_index_that_is_not_an_int(make_coco, index):
+    ds = CocoDetection(*make_coco())
+    with pytest.raises(ValueError, match=f"index must be an int, got {re.escape(repr(index))}"):
+        ds[index]
+
+
+def test_coco_accepts_numpy_and_tensor_integers_as_index(make_coco):
+    ds = CocoDetection(*make_coco())
+    assert ds[np.int64(1)][1] == ds[torch.tensor(1)][1] == ds[1][1]
+
+
+def test_coco_exposes_a_pycocotools_index_of_the_file(make_coco):
+    ds = CocoDetection(*make_coco())
+    assert sorted(ds.coco.getImgIds()) == [3, 7, 10]
+    assert ds.coco.getAnnIds(imgIds=[3]) == [1, 2, 3]
+    assert ds.coco is ds.coco
+
+
+def test_coco_captions_are_the_caption_strings_in_file_order(tmp_path, write_image):
+    write_image(tmp_path / "images" / "a.jpg")
+    write_image(tmp_path / "images" / "b.jpg")
+    captions = {
+        "images": [{"id": 5, "file_name": "b.jpg"}, {"id": 2, "file_name": "a.jpg"}],
+        "annotations": [
+            {"id": 1, "image_id": 5, "caption": "a red square"},
+            {"id": 9, "image_id": 2, "caption": "nothing here"},
+            {"id": 3, "image_id": 5, "caption": "a square on black"},
+        ],
+    }
+    ann_file = tmp_path / "captions.json"
+    ann_file.write_text(json.dumps(captions))
+    ds = CocoCaptions(tmp_path / "images", ann_file, transform=lambda image: image.size)
+    assert ds.ids == [2, 5]
+    assert ds[0] == ((6, 4), ["nothing here"])
+    assert ds[1] == ((6, 4), ["a red square", "a square on black"])
 
 
 def test_coco_model_target_boxes_labels_and_fields(make_coco):

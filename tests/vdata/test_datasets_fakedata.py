@@ -24,4 +24,15 @@ def test_fakedata_gray_images_transforms_and_bounds():
     with pytest.raises(IndexError, match="index 2 out of range"):
         ds[2]
     with pytest.raises(ValueError, match="image_size must be"):
-        FakeData(image_size=(2, 4, 4))
+        FakeData(image_size=(5, 4, 4))
+
+
+@pytest.mark.parametrize(("channels", "mode"), [(1, "L"), (2, "LA"), (3, "RGB"), (4, "RGBA")])
+def test_fakedata_mode_follows_the_channel_count(channels, mode):
+    assert FakeData(2, (channels, 3, 5))[1][0].mode == mode
+
+
+def test_fakedata_positional_order_is_torchvisions():
+    # size, image_size, num_classes, transform, target_transform, random_offset
+    ds = FakeData(3, (3, 2, 2), 4, None, str, 7)
+    assert ds.random_offset == 7 and isinstance(ds[0][1], str)

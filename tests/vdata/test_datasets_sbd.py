@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import scipy.io
 import scipy.sparse
-import torch
 from PIL import Image
 
 from vdata.datasets import RemoteFile, SBDataset, sbd
@@ -78,8 +77,14 @@ def test_sbd_segmentation_mode_gives_class_index_image(root):
 
 
 def test_sbd_boundaries_mode_gives_one_binary_map_per_class(root):
-    _, boundaries = SBDataset(root, image_set="train", mode="boundaries")[0]
-    assert boundaries.shape == (NUM_CLASSES, 3, 4) and boundaries.dtype == torch.uint8
+    ds = SBDataset(root, image_set="train", mode="boundaries")
+    assert ds.masks == [root / "cls" / "2008_000002.mat", root / "cls" / "2008_000003.mat"]
+    assert (ds.image_set, ds.num_classes) == ("train", NUM_CLASSES)
+    _, boundaries = ds[0]
+    # The file's sparse maps densified in the dtype scipy reads them in (MATLAB logical ->
+    # uint8), as torchvision does.
+    assert isinstance(boundaries, np.ndarray) and boundaries.dtype == np.uint8
+    assert boundaries.shape == (NUM_CLASSES, 3, 4)
     # Class 1 occupies (0,2), (0,3), (1,1), (1,2): each has a 4-neighbour of another class.
     assert boundaries[0].tolist() == [[0, 0, 1, 1], [0, 1, 1, 0], [0, 0, 0, 0]]
     assert boundaries[14].tolist() == [[0, 0, 0, 0], [0, 0, 0, 0], [1, 1, 0, 0]]
@@ -87,8 +92,9 @@ def test_sbd_boundaries_mode_gives_one_binary_map_per_class(root):
 
 
 def test_sbd_joint_transforms(root):
+    # torchvision's positional order: root, image_set, mode, download, transforms.
     ds = SBDataset(
-        root, mode="segmentation", transforms=lambda im, m: (im.size, m.getpixel((0, 2)))
+        root, "train", "segmentation", False, lambda im, m: (im.size, m.getpixel((0, 2)))
     )
     assert ds[0] == ((4, 3), 15)
 
@@ -110,11 +116,15 @@ def test_sbd_list_entry_escaping_the_root_is_rejected(root):
 
 
 def test_sbd_rejects_bad_arguments_and_missing_data(tmp_path, root):
-    with pytest.raises(ValueError, match="image_set must be one of"):
+    with pytest.raises(ValueError, match="Unknown value 'test' for argument image_set"):
         SBDataset(root, image_set="test")
-    with pytest.raises(ValueError, match=r"mode must be one of \('boundaries', 'segmentation'\)"):
+    with pytest.raises(
+        ValueError, match=r"argument mode\. Valid values are \{'segmentation', 'boundaries'\}"
+    ):
         SBDataset(root, mode="edges")
     with pytest.raises(FileNotFoundError, match=f"{tmp_path / 'none' / 'img'}. Pass download"):
+        SBDataset(tmp_path / "none")
+    with pytest.raises(RuntimeError, match="dataset folder not found"):  # torchvision's type
         SBDataset(tmp_path / "none")
 
 

@@ -58,7 +58,7 @@ def test_root_is_an_expanded_path():
 def test_repr_lists_size_root_split_extras_and_transforms(tmp_path):
     text = repr(Pairs(tmp_path, transform=str.upper))
     assert text.splitlines() == [
-        "Pairs",
+        "Dataset Pairs",
         "    Number of datapoints: 2",
         f"    Root location: {tmp_path}",
         "    Split: train",

@@ -3,6 +3,7 @@
 import hashlib
 import re
 import tarfile
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 from PIL import Image
 
 from vdata.datasets import RemoteFile, VOCDetection, VOCSegmentation, voc
+from vdata.datasets.voc import parse_voc_xml
 
 XML_TWO_OBJECTS = """<annotation>
   <folder>VOC2012</folder>
@@ -72,6 +74,7 @@ def test_voc_segmentation_returns_the_palette_mask(root):
     assert mask.mode == "P"
     np.testing.assert_array_equal(np.asarray(mask), MASK)
     assert mask.getpalette()[3 * 15 : 3 * 16] == [15, 30, 240]
+    assert ds.masks == [root / "VOCdevkit/VOC2012/SegmentationClass/2007_000032.png"]
 
 
 def test_voc_segmentation_joint_transforms(root):
@@ -95,6 +98,19 @@ def test_voc_detection_raw_target_is_the_xml_as_dicts(root):
     }
     assert [part["name"] for part in second["part"]] == ["head", "hand"]
     assert ds[1][1]["annotation"]["object"] == []
+    assert (
+        ds.annotations
+        == ds.targets
+        == [
+            root / "VOCdevkit/VOC2012/Annotations/2007_000032.xml",
+            root / "VOCdevkit/VOC2012/Annotations/2007_000033.xml",
+        ]
+    )
+
+
+def test_voc_empty_elements_are_left_out_and_blank_text_is_empty():
+    node = ET.fromstring("<annotation><a/><b> </b><object><name>cat</name></object></annotation>")
+    assert parse_voc_xml(node) == {"annotation": {"b": "", "object": [{"name": "cat"}]}}
 
 
 def test_voc_detection_model_format(root):
@@ -147,11 +163,15 @@ def test_voc_year_folders_and_test_set(tmp_path, write_image):
     (tmp_path / "VOCdevkit/VOC2007/ImageSets/Main/test.txt").write_text("2007_000033\n")
     assert len(VOCDetection(tmp_path, year="2007", image_set="test")) == 1
     with pytest.raises(
-        ValueError, match=r"image_set must be one of \('train', 'val', 'trainval'\)"
+        ValueError,
+        match=r"Unknown value 'test' for argument image_set\. Valid values are "
+        r"\{'train', 'val', 'trainval'\}",
     ):
         VOCDetection(tmp_path, year="2011", image_set="test")
-    with pytest.raises(ValueError, match="year must be one of"):
+    with pytest.raises(ValueError, match="Unknown value '2013' for argument year"):
         VOCDetection(tmp_path, year="2013")
+    with pytest.raises(ValueError, match="Expected type str for argument year"):
+        VOCDetection(tmp_path, year=2012)
 
 
 def test_voc_missing_dataset_says_which_archive(tmp_path):

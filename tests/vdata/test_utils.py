@@ -90,7 +90,8 @@ def test_make_grid_normalizes_by_all_images_or_each():
     ("tensor", "kwargs", "message"),
     [
         ([torch.zeros(3, 2, 2), torch.zeros(3, 2, 3)], {}, "tensor\\[1\\] of shape"),
-        ([], {}, "non-empty sequence"),
+        ([], {}, "non-empty list"),
+        (torch.zeros(2, 3, 2, 2), {"normalize": True, "value_range": (0, 1, 2)}, "value_range"),
         (torch.zeros(2, 2, 3, 2, 2), {}, "Tensor\\[2, 2, 3, 2, 2\\]"),
         (torch.zeros(2, 3, 2, 2), {"nrow": 0}, "nrow"),
         (torch.zeros(2, 3, 2, 2, dtype=torch.uint8), {"normalize": True}, "floating-point"),
@@ -166,7 +167,9 @@ def test_draw_box_truncates_coordinates():
 
 
 def test_draw_wide_box_grows_inwards():
-    drawn = draw_bounding_boxes(blank(6, 6), torch.tensor([[0.0, 0.0, 5.0, 5.0]]), width=2)
+    drawn = draw_bounding_boxes(
+        blank(6, 6), torch.tensor([[0.0, 0.0, 5.0, 5.0]]), colors="white", width=2
+    )
     ring = {(r, c) for r in range(6) for c in range(6) if min(r, c) < 2 or max(r, c) > 3}
     assert painted_pixels(drawn) == ring
 
@@ -199,21 +202,79 @@ def test_draw_no_boxes_returns_a_copy():
     assert drawn.equal(image) and drawn.data_ptr() != image.data_ptr()
 
 
+def test_draw_boxes_without_colours_use_the_multiplier_palette():
+    boxes = torch.tensor([[0.0, 0.0, 3.0, 3.0], [4.0, 0.0, 7.0, 3.0], [0.0, 4.0, 3.0, 7.0]])
+    drawn = draw_bounding_boxes(blank(8, 8), boxes)
+    # Box k gets ((k * (2**25 - 1)) % 255, (k * (2**15 - 1)) % 255, (k * (2**21 - 1)) % 255).
+    assert drawn[:, 0, 0].tolist() == [0, 0, 0]
+    assert drawn[:, 0, 4].tolist() == [33554431 % 255, 32767 % 255, 2097151 % 255]
+    assert drawn[:, 4, 0].tolist() == [2 * 33554431 % 255, 2 * 32767 % 255, 2 * 2097151 % 255]
+
+
+def test_draw_box_on_grey_image_gives_rgb_and_float_stays_float():
+    grey = torch.full((1, 4, 4), 7, dtype=torch.uint8)
+    drawn = draw_bounding_boxes(grey, torch.tensor([[0.0, 0.0, 3.0, 3.0]]), colors=RED)
+    assert drawn.shape == (3, 4, 4)
+    assert drawn[:, 0, 0].tolist() == list(RED) and drawn[:, 1, 1].tolist() == [7, 7, 7]
+
+    image = torch.full((3, 4, 4), 0.5)
+    drawn = draw_bounding_boxes(image, torch.tensor([[0.0, 0.0, 3.0, 3.0]]), colors=RED)
+    assert drawn.dtype == torch.float32
+    # 0.5 -> floor(0.5 * 255.999) = 127 -> 127 / 255; the outline is exactly red.
+    assert drawn[:, 0, 0].tolist() == [1.0, 0.0, 0.0]
+    assert drawn[:, 1, 1].equal(torch.full((3,), 127.0).mul_(1 / 255))
+
+
+def test_draw_rotated_box_dashes_its_first_edge():
+    box = torch.tensor([[1.0, 1.0, 21.0, 1.0, 21.0, 8.0, 1.0, 8.0]])
+    drawn = draw_bounding_boxes(blank(10, 23), box, colors=RED)
+    top = [int(v) for v in drawn[0, 1, 1:22].tolist()]
+    # Dashes and gaps of 5 pixels along the first edge, x = 1..21; PIL's lines include their
+    # rounded end points, so each dash covers 6 columns.
+    assert top[0] == 255 and top[8] == 0 and top[11] == 255
+    assert drawn[0, 8, 1:22].eq(255).all()  # the other edges are solid
+    assert drawn[0, 1:9, 21].eq(255).all()
+
+
+def test_label_on_filled_background_is_drawn_in_black_by_default():
+    drawn = draw_bounding_boxes(
+        blank(30, 40), torch.tensor([[0.0, 0.0, 39.0, 29.0]]), ["ab"], colors=RED,
+        fill_labels=True,
+    )  # fmt: skip
+    region = drawn[:, 2:14, 2:20].reshape(3, -1).T.tolist()
+    colours = {tuple(c) for c in region}
+    assert (255, 0, 0) in colours and (0, 0, 0) in colours  # background and text
+    assert colours <= {(255, 0, 0), (0, 0, 0)} | {(v, 0, 0) for v in range(256)}
+
+
+def test_font_size_without_font_warns():
+    with pytest.warns(UserWarning, match="font_size is ignored"):
+        draw_bounding_boxes(blank(8, 8), torch.zeros(1, 4), ["a"], font_size=20)
+
+
 @pytest.mark.parametrize(
-    ("image", "boxes", "kwargs", "message"),
+    ("image", "boxes", "kwargs", "error", "message"),
     [
-        (blank(4, 4).float(), torch.zeros(1, 4), {}, "uint8 Tensor\\[3, H, W\\]"),
-        (blank(4, 4)[:1], torch.zeros(1, 4), {}, "Tensor\\[1, 4, 4\\]"),
-        (blank(4, 4), torch.zeros(1, 5), {}, "Tensor\\[N, 4\\]"),
-        (blank(4, 4), torch.tensor([[0.0, 0, 1, 1], [2, 0, 1, 1]]), {}, "boxes\\[1\\]"),
-        (blank(4, 4), torch.zeros(2, 4), {"labels": ["a"]}, "one entry per box \\(2\\)"),
-        (blank(4, 4), torch.zeros(1, 4), {"colors": "no-such-colour"}, "no-such-colour"),
-        (blank(4, 4), torch.zeros(2, 4), {"colors": ["red"]}, "one colour per object"),
-        (blank(4, 4), torch.zeros(1, 4), {"colors": (300, 0, 0)}, "RGB tuple"),
+        (blank(4, 4).int(), torch.zeros(1, 4), {}, ValueError, "uint8 or float"),
+        (blank(4, 4).numpy(), torch.zeros(1, 4), {}, TypeError, "image must be a Tensor"),
+        (torch.zeros(2, 4, 4), torch.zeros(1, 4), {}, ValueError, "Tensor\\[2, 4, 4\\]"),
+        (blank(4, 4), torch.zeros(1, 5), {}, ValueError, "Tensor\\[N, 4\\]"),
+        (blank(4, 4), torch.tensor([[0.0, 0, 1, 1], [2, 0, 1, 1]]), {}, ValueError,
+         "boxes\\[1\\]"),
+        (blank(4, 4), torch.zeros(2, 4), {"labels": ["a"]}, ValueError,
+         "one entry per box \\(2\\)"),
+        (blank(4, 4), torch.zeros(1, 4), {"colors": "no-such-colour"}, ValueError,
+         "no-such-colour"),
+        (blank(4, 4), torch.zeros(2, 4), {"colors": ["red"]}, ValueError,
+         "colors must hold at least one colour per object \\(2\\)"),
+        (blank(4, 4), torch.zeros(1, 4), {"colors": (300, 0, 0)}, ValueError, "RGB tuple"),
+        (blank(4, 4), torch.zeros(2, 4), {"label_colors": ["red", 5]}, ValueError,
+         "label_colors\\[1\\]"),
+        (blank(4, 4), torch.zeros(1, 4), {"width": -1}, ValueError, "width"),
     ],
-)
-def test_draw_bounding_boxes_rejects_bad_arguments(image, boxes, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+)  # fmt: skip
+def test_draw_bounding_boxes_rejects_bad_arguments(image, boxes, kwargs, error, message):
+    with pytest.raises(error, match=message):
         draw_bounding_boxes(image, boxes, **kwargs)
 
 
@@ -246,17 +307,34 @@ def test_mask_blend_truncates_like_torchvision():
     assert drawn[:, 0, 0].tolist() == [50, 150, 178]
 
 
-def test_overlapping_masks_show_the_later_one():
-    drawn = draw_segmentation_masks(blank(3, 4), two_masks(), alpha=1.0, colors=["red", "blue"])
-    assert drawn[:, 2, 1].tolist() == [0, 0, 255]  # in both masks
-    assert drawn[:, 0, 1].tolist() == [255, 0, 0]  # only in the first
-    assert drawn[:, 0, 3].tolist() == [0, 0, 0]  # in neither
+def test_overlapping_masks_blend_with_black():
+    drawn = draw_segmentation_masks(
+        blank(3, 4, 100), two_masks(), alpha=0.5, colors=["red", "blue"]
+    )
+    assert drawn[:, 2, 1].tolist() == [50, 50, 50]  # in both masks: half image, half black
+    assert drawn[:, 0, 1].tolist() == [177, 50, 50]  # only in the first: (100 + 255) / 2
+    assert drawn[:, 1, 2].tolist() == [50, 50, 177]  # only in the second
+    assert drawn[:, 0, 3].tolist() == [100, 100, 100]  # in neither
+
+
+def test_masks_on_float_image_use_colours_scaled_to_one():
+    drawn = draw_segmentation_masks(torch.zeros(3, 3, 4), two_masks()[0], alpha=1.0, colors=RED)
+    assert drawn.dtype == torch.float32
+    assert drawn[:, 0, 0].tolist() == [1.0, 0.0, 0.0]
+
+
+def test_more_colours_than_masks_uses_the_first():
+    drawn = draw_segmentation_masks(
+        blank(3, 4), two_masks()[0], alpha=1.0, colors=["lime", "red", "blue"]
+    )
+    assert drawn[:, 0, 0].tolist() == [0, 255, 0]
 
 
 @pytest.mark.parametrize(
     ("masks", "alpha", "message"),
     [
         (two_masks().to(torch.uint8), 0.5, "bool Tensor"),
+        (torch.zeros(1, 1, 3, 4, dtype=torch.bool), 0.5, "Tensor\\[1, 1, 3, 4\\]"),
         (torch.zeros(1, 3, 5, dtype=torch.bool), 0.5, "image's size \\[3, 4\\]"),
         (two_masks(), 1.5, "alpha"),
     ],
@@ -275,15 +353,30 @@ def test_keypoint_disc_of_radius_one_is_a_plus_by_hand():
     assert drawn[:, 2, 3].tolist() == list(RED)
 
 
-def test_unlabelled_keypoints_and_their_edges_are_not_drawn():
-    keypoints = torch.tensor([[[1.0, 1.0, 2], [1.0, 8.0, 1], [8.0, 8.0, 0]]])
+def test_invisible_keypoints_and_their_edges_are_not_drawn():
+    keypoints = torch.tensor([[[1.0, 1.0], [1.0, 8.0], [8.0, 8.0]]])
+    visibility = torch.tensor([[True, True, False]])
     drawn = draw_keypoints(
-        blank(10, 10), keypoints, connectivity=[(0, 1), (1, 2)], colors=RED, radius=1, width=1
+        blank(10, 10), keypoints, [(0, 1), (1, 2)], RED, radius=1, width=1, visibility=visibility
     )
-    column_one = {(r, 1) for r in range(1, 9)}
-    assert column_one <= painted_pixels(drawn)  # edge 0-1 between two labelled points
+    # Edge 0-1 joins two visible points: a white line over the red discs' centres.
+    assert all(drawn[:, r, 1].tolist() == [255, 255, 255] for r in range(1, 9))
+    assert drawn[:, 0, 1].tolist() == list(RED)  # the top of disc 0 is not under the line
     assert drawn[:, 8, 5].sum() == 0 and drawn[:, 8, 8].sum() == 0  # point 2 and edge 1-2
     assert painted_pixels(drawn) <= {(r, c) for r in range(10) for c in range(3)}
+
+
+def test_keypoints_third_column_is_not_a_visibility():
+    with_v = draw_keypoints(blank(7, 7), torch.tensor([[[3.0, 3.0, 0.0]]]), colors=RED)
+    without_v = draw_keypoints(blank(7, 7), torch.tensor([[[3.0, 3.0]]]), colors=RED)
+    assert with_v.equal(without_v) and with_v[:, 3, 3].tolist() == list(RED)
+
+
+def test_keypoints_without_colours_draw_only_white_edges():
+    keypoints = torch.tensor([[[1.0, 1.0], [5.0, 1.0]]])
+    drawn = draw_keypoints(blank(7, 7), keypoints, connectivity=[(0, -1)], width=1)
+    assert painted_pixels(drawn) == {(1, c) for c in range(1, 6)}
+    assert drawn[:, 1, 3].tolist() == [255, 255, 255]
 
 
 def test_keypoints_colour_each_instance():
@@ -294,14 +387,18 @@ def test_keypoints_colour_each_instance():
 
 
 @pytest.mark.parametrize(
-    ("keypoints", "kwargs", "message"),
+    ("keypoints", "kwargs", "error", "message"),
     [
-        (torch.zeros(1, 2, 4), {}, "Tensor\\[N, K, 2\\]"),
-        (torch.zeros(2, 2), {}, "Tensor\\[N, K, 2\\]"),
-        (torch.zeros(1, 2, 2), {"connectivity": [(0, 2)]}, "\\[0, 2\\)"),
-        (torch.zeros(1, 2, 2), {"radius": 0}, "radius"),
+        (torch.zeros(1, 2, 1), {}, ValueError, "Tensor\\[N, K, 2\\]"),
+        (torch.zeros(2, 2), {}, ValueError, "Tensor\\[N, K, 2\\]"),
+        (torch.zeros(1, 2, 2), {"connectivity": [(0, 2)]}, IndexError, "\\[-2, 2\\)"),
+        (torch.zeros(1, 2, 2), {"connectivity": [(0, 1, 1)]}, ValueError, "pairs"),
+        (torch.zeros(1, 2, 2), {"radius": -1}, ValueError, "radius"),
+        (torch.zeros(1, 2, 2), {"visibility": torch.ones(1, 3)}, ValueError,
+         "visibility must be a Tensor\\[N, K\\] = Tensor\\[1, 2\\]"),
+        (torch.zeros(2, 1, 2), {"colors": ["red"]}, ValueError, "at least one colour"),
     ],
-)
-def test_draw_keypoints_rejects_bad_arguments(keypoints, kwargs, message):
-    with pytest.raises(ValueError, match=message):
+)  # fmt: skip
+def test_draw_keypoints_rejects_bad_arguments(keypoints, kwargs, error, message):
+    with pytest.raises(error, match=message):
         draw_keypoints(blank(4, 4), keypoints, **kwargs)

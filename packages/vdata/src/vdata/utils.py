@@ -1,13 +1,15 @@
 """Pictures of tensors: image grids, files, and boxes, masks and keypoints drawn onto images.
 
-Numerics follow ``torchvision.utils`` wherever both define a behaviour; the docstrings say where
+Arguments, pixels and error types follow ``torchvision.utils`` (0.29); the docstrings say where
 they deliberately differ.
 """
 
 import contextlib
 import math
+import operator
 import os
 import secrets
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -27,21 +29,18 @@ __all__ = [
 ]
 
 Color = str | tuple[int, int, int]
-Colors = Color | Sequence[Color] | None
+Colors = Color | list[Color] | None
 
-# Tableau 10: distinct hues that stay readable on photographs; cycled when there are more objects.
-_PALETTE = (
-    (31, 119, 180),
-    (255, 127, 14),
-    (44, 160, 44),
-    (214, 39, 40),
-    (148, 103, 189),
-    (140, 86, 75),
-    (227, 119, 194),
-    (127, 127, 127),
-    (188, 189, 34),
-    (23, 190, 207),
-)
+# The default colour of object i is (i * m) % 255 per channel for these multipliers, as in
+# torchvision, so that a picture drawn without colours looks the same with either library.
+_PALETTE_MULTIPLIERS = (2**25 - 1, 2**15 - 1, 2**21 - 1)
+# Float images are drawn on in uint8; [0, 1] maps onto 0..255 by floor(x * (256 - 1e-3)).
+_TO_UINT8_SCALE = 256.0 - 1e-3
+
+
+class _ArgumentError(ValueError, RuntimeError):
+    """A bad argument: a ``ValueError`` that is also the ``RuntimeError`` torchvision's tensor
+    arithmetic raises for it."""
 
 
 @torch.no_grad()
@@ -62,12 +61,13 @@ def make_grid(
 
     Args:
         tensor: ``Tensor[B, C, H, W]``, one image ``Tensor[C, H, W]`` or ``Tensor[H, W]``, or a
-            sequence of ``Tensor[C, H, W]`` of one shape.
+            list (or tuple) of ``Tensor[C, H, W]`` of one shape.
         nrow: images per row; the grid has ``ceil(B / nrow)`` rows.
         padding: pixels between cells and around the grid.
         normalize: map the values to ``[0, 1]`` using ``value_range`` (clamping to it), or the
-            minimum and maximum of the images when ``value_range`` is None. Floating point only.
-        value_range: ``(low, high)`` used by ``normalize``.
+            minimum and maximum of the images when ``value_range`` is None. Floating point only
+            (else an error that is a ``ValueError`` and the ``RuntimeError`` torchvision raises).
+        value_range: ``(low, high)`` used by ``normalize``; anything else is a ``TypeError``.
         scale_each: with ``normalize``, take the minimum and maximum of each image separately.
         pad_value: value of the padding pixels.
 
@@ -103,7 +103,7 @@ def _as_batch(tensor: Tensor | Sequence[Tensor]) -> Tensor:
     if not isinstance(tensor, Tensor):
         if not isinstance(tensor, Sequence) or not tensor:
             raise TypeError(
-                f"tensor must be a Tensor or a non-empty sequence of Tensors, got {tensor!r}"
+                f"tensor must be a Tensor or a non-empty list of Tensors, got {tensor!r}"
             )
         for i, t in enumerate(tensor):
             if not isinstance(t, Tensor):
@@ -124,19 +124,23 @@ def _as_batch(tensor: Tensor | Sequence[Tensor]) -> Tensor:
             f"got Tensor{list(tensor.shape)}"
         )
     if tensor.size(1) == 1:
-        tensor = tensor.expand(-1, 3, -1, -1)
+        tensor = tensor.repeat(1, 3, 1, 1)
     return tensor
 
 
 def _normalized(batch: Tensor, value_range: tuple[float, float] | None, scale_each: bool) -> Tensor:
+    if value_range is not None and (
+        not isinstance(value_range, (tuple, list)) or len(value_range) != 2
+    ):
+        raise TypeError(f"value_range must be a (low, high) tuple of numbers, got {value_range!r}")
     if not batch.is_floating_point():
-        raise ValueError(f"normalize needs floating-point images, got dtype {batch.dtype}")
-    if value_range is not None and len(value_range) != 2:
-        raise ValueError(f"value_range must be a (low, high) pair, got {value_range!r}")
+        raise _ArgumentError(
+            f"normalize needs floating-point images, got tensor of dtype {batch.dtype}"
+        )
 
     def scaled(images: Tensor) -> Tensor:
         low, high = value_range or (float(images.min()), float(images.max()))
-        return images.clamp(low, high).sub(low).div(max(high - low, 1e-5))
+        return images.clamp(low, high).sub_(low).div_(max(high - low, 1e-5))
 
     if scale_each:
         return torch.stack([scaled(image) for image in batch])
@@ -153,20 +157,21 @@ def save_image(
     """Save an image, or a batch tiled by :func:`make_grid`, to an image file.
 
     Floating-point images are read as values in ``[0, 1]`` and rounded to the nearest of 256
-    levels; uint8 images are written unchanged. A path is written atomically: into a temporary
-    file in the same folder that then replaces it, so an interrupted call never leaves half a
-    file.
+    levels, as torchvision does; uint8 images are written unchanged (torchvision scales them by
+    255 too, which overflows). A path is written atomically: into a temporary file in the same
+    folder that then replaces it, so an interrupted call never leaves half a file.
 
     Args:
-        tensor: what :func:`make_grid` accepts; the result must have 3 or 4 channels.
+        tensor: what :func:`make_grid` accepts; the grid must have 2 (grey and alpha), 3 or 4
+            channels (single-channel images become three by :func:`make_grid`).
         fp: a path, or a binary file object (then ``format`` is required).
         format: a PIL format name such as ``"PNG"``; by default taken from the file's suffix.
         **grid_kwargs: passed to :func:`make_grid`.
     """
     grid = make_grid(tensor, **grid_kwargs)
-    if grid.size(0) not in (3, 4):
+    if grid.size(0) not in (2, 3, 4):
         raise ValueError(
-            f"save_image needs images with 1, 3 or 4 channels, got {grid.size(0)} channels"
+            f"tensor must hold images with 1 to 4 channels, got {grid.size(0)} channels"
         )
     if grid.is_floating_point():
         grid = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
@@ -204,84 +209,174 @@ def atomic_path(path: Path) -> Iterator[Path]:
 def draw_bounding_boxes(
     image: Tensor,
     boxes: Tensor,
-    labels: Sequence[str] | None = None,
+    labels: Sequence[str | None] | None = None,
     colors: Colors = None,
-    fill: bool = False,
+    fill: bool | None = False,
     width: int = 1,
+    font: str | None = None,
     font_size: int | None = None,
+    label_colors: Colors = None,
+    label_background_colors: Colors = None,
+    fill_labels: bool = False,
 ) -> Tensor:
-    """Draw box outlines, and optionally their labels, onto an image.
+    """Draw box outlines, and optionally their labels, onto an image, as torchvision does.
 
     Coordinates are truncated to integers; both corners are included in the outline, so the box
-    ``(1, 1, 3, 4)`` with ``width=1`` covers columns 1..3 and rows 1..4.
+    ``(1, 1, 3, 4)`` with ``width=1`` covers columns 1..3 and rows 1..4. A rotated box (eight
+    coordinates) is outlined with its first edge dashed, marking its orientation. Drawing is
+    PIL's, call for call as in torchvision, so the pixels (labels included) are the same.
 
     Args:
-        image: uint8 ``Tensor[3, H, W]``.
-        boxes: ``Tensor[N, 4]`` of ``(x1, y1, x2, y2)`` absolute pixel coordinates,
-            ``x1 <= x2`` and ``y1 <= y2``.
-        labels: ``N`` strings written inside the top-left corner of each box.
-        colors: one colour for every box, or one per box; a colour is a PIL colour name or string
-            (``"red"``, ``"#ff0000"``) or an RGB tuple. By default a fixed palette.
+        image: uint8 ``Tensor[C, H, W]`` or float in ``[0, 1]``, ``C`` 1 or 3.
+        boxes: ``Tensor[N, 4]`` of ``(x1, y1, x2, y2)`` absolute pixel coordinates with
+            ``x1 <= x2`` and ``y1 <= y2``, or ``Tensor[N, 8]`` of the four corners
+            ``(x1, y1, ..., x4, y4)`` of rotated boxes.
+        labels: ``N`` strings (or None for no label) written inside the first corner of each
+            box.
+        colors: one colour for every box, or a list of at least ``N`` (one per box); a colour is
+            a PIL colour string (``"red"``, ``"#ff0000"``) or an RGB tuple. By default each box
+            gets a colour of a fixed palette.
         fill: also fill each box with its colour at opacity 100/255.
-        width: outline width in pixels.
-        font_size: size of the labels' font (PIL's default font); by default PIL's size.
+        width: outline width in pixels (0 draws no outline).
+        font: a TrueType font file for the labels; by default PIL's default font.
+        font_size: the size of ``font`` in points (default 10); without ``font`` it is ignored,
+            with a warning.
+        label_colors: colours of the label text, as ``colors``; by default the box colours, or
+            black with ``fill_labels``.
+        label_background_colors: with ``fill_labels``, colours of the label backgrounds, as
+            ``colors``; by default the box colours.
+        fill_labels: draw each label on a filled rectangle.
 
     Returns:
-        uint8 ``Tensor[3, H, W]``: a new image.
+        ``Tensor[3, H, W]`` of the image's dtype (a single-channel image is drawn on in RGB), on
+        the image's device. With no boxes, a copy of the image (torchvision also warns).
+
+    Raises:
+        TypeError: ``image`` is not a Tensor.
+        ValueError: any other bad argument, naming it.
     """
-    _check_image(image)
-    if not isinstance(boxes, Tensor) or boxes.dim() != 2 or boxes.size(1) != 4:
-        raise ValueError(f"boxes must be a Tensor[N, 4], got {_describe(boxes)}")
+    _check_image(image, channels=(1, 3))
+    if not isinstance(boxes, Tensor) or boxes.dim() != 2 or boxes.size(1) not in (4, 8):
+        raise ValueError(f"boxes must be a Tensor[N, 4] or Tensor[N, 8], got {_describe(boxes)}")
     if not torch.isfinite(boxes).all():
-        raise ValueError("boxes must be finite")
-    unordered = (boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3])
-    if unordered.any():
-        index = int(unordered.nonzero()[0])
-        raise ValueError(
-            f"boxes must be (x1, y1, x2, y2) with x1 <= x2 and y1 <= y2, got boxes[{index}] = "
-            f"{boxes[index].tolist()}"
-        )
+        raise ValueError("boxes must be finite, got NaN or infinite coordinates")
+    if boxes.size(1) == 4:
+        unordered = (boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3])
+        if unordered.any():
+            index = int(unordered.nonzero()[0])
+            raise ValueError(
+                "boxes must be (x1, y1, x2, y2) with x1 <= x2 and y1 <= y2, got "
+                f"boxes[{index}] = {boxes[index].tolist()}"
+            )
     count = boxes.size(0)
     if labels is not None and len(labels) != count:
         raise ValueError(f"labels must have one entry per box ({count}), got {len(labels)}")
-    if width < 1:
-        raise ValueError(f"width must be at least 1, got {width}")
-    palette = _parse_colors(colors, count)
+    if width < 0:
+        raise ValueError(f"width must be non-negative, got {width}")
+    if count == 0:
+        return image.clone()
+    box_colors = _parse_colors(colors, count, "colors")
+    if label_colors or fill_labels:
+        text_colors = _parse_colors(label_colors or "black", count, "label_colors")
+    else:
+        text_colors = box_colors
+    if fill_labels and label_background_colors:
+        background_colors = _parse_colors(label_background_colors, count, "label_background_colors")
+    else:
+        background_colors = box_colors
+    if font is None:
+        if font_size is not None:
+            warnings.warn("font_size is ignored without font (a TrueType font file)", stacklevel=2)
+        text_font = ImageFont.load_default()
+    else:
+        text_font = ImageFont.truetype(font=font, size=font_size or 10)
 
-    picture = _to_pil(image)
+    picture = _to_pil(image.expand(3, -1, -1))
     draw = ImageDraw.Draw(picture, "RGBA" if fill else None)
-    font = None
-    if labels is not None:
-        font = ImageFont.load_default() if font_size is None else ImageFont.load_default(font_size)
-    for k, (box, color) in enumerate(zip(boxes.to(torch.int64).tolist(), palette, strict=True)):
-        draw.rectangle(box, outline=color, width=width, fill=(*color, 100) if fill else None)
-        if labels is not None:
-            margin = width + 1
-            draw.text((box[0] + margin, box[1] + margin), labels[k], fill=color, font=font)
+    entries = zip(
+        boxes.to(torch.int64).tolist(),
+        box_colors,
+        labels if labels is not None else [None] * count,
+        text_colors,
+        background_colors,
+        strict=True,
+    )
+    margin = width + 1
+    for box, color, label, text_color, background in entries:
+        interior = (*color, 100) if fill else None
+        if len(box) == 4:
+            draw.rectangle(box, outline=color, width=width, fill=interior)
+        else:
+            _draw_rotated_box(draw, box, color, interior, width)
+        if label is not None:
+            corner = (box[0] + margin, box[1] + margin)
+            if fill_labels:
+                left, top, right, bottom = draw.textbbox(corner, label, font=text_font)
+                draw.rectangle((left - 1, top - 1, right + 1, bottom + 1), fill=background)
+            draw.text(corner, label, fill=text_color, font=text_font)
     return _from_pil(picture, image)
+
+
+def _draw_rotated_box(
+    draw: ImageDraw.ImageDraw,
+    corners: list[int],
+    color: tuple[int, ...],
+    interior: tuple[int, ...] | None,
+    width: int,
+) -> None:
+    """Outline the quadrilateral ``corners`` (first edge dashed), then fill it if asked."""
+    points = list(zip(corners[0::2], corners[1::2], strict=True))
+    _draw_dashed_line(draw, points[0], points[1], color, width)
+    for k in range(1, 4):
+        draw.line((points[k], points[(k + 1) % 4]), width=width, fill=color)
+    draw.polygon(corners, fill=interior, outline=None, width=0)
+
+
+def _draw_dashed_line(
+    draw: ImageDraw.ImageDraw,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    color: tuple[int, ...],
+    width: int,
+    dash: float = 5.0,
+) -> None:
+    """Dashes of ``dash`` pixels separated by gaps of the same length, from ``start`` on."""
+    (x, y), remaining = start, math.dist(start, end)
+    angle = math.atan2(end[1] - y, end[0] - x)
+    drawing = True
+    while remaining > 0:
+        step = min(remaining, dash)
+        next_x, next_y = x + math.cos(angle) * step, y + math.sin(angle) * step
+        if drawing:
+            draw.line([(x, y), (next_x, next_y)], color, width, None)
+        x, y, remaining, drawing = next_x, next_y, remaining - step, not drawing
 
 
 @torch.no_grad()
 def draw_segmentation_masks(
     image: Tensor, masks: Tensor, alpha: float = 0.8, colors: Colors = None
 ) -> Tensor:
-    """Blend coloured masks onto an image.
+    """Blend coloured masks onto an image, as torchvision does.
 
-    Each pixel becomes ``image * (1 - alpha) + color * alpha`` (truncated to uint8, as in
-    torchvision) where a mask covers it. Where masks overlap, the later mask's colour is used
-    (torchvision paints overlaps black instead).
+    Each pixel a mask covers becomes ``image * (1 - alpha) + color * alpha`` (truncated when the
+    image is uint8); pixels covered by two or more masks blend with black.
 
     Args:
-        image: uint8 ``Tensor[3, H, W]``.
+        image: uint8 ``Tensor[3, H, W]`` or float in ``[0, 1]``.
         masks: bool ``Tensor[N, H, W]`` or ``Tensor[H, W]``.
         alpha: opacity of the masks in ``[0, 1]``: 0 leaves the image, 1 replaces it.
-        colors: one colour for every mask, or one per mask (see :func:`draw_bounding_boxes`).
+        colors: one colour for every mask, or a list of at least ``N`` (see
+            :func:`draw_bounding_boxes`).
 
     Returns:
-        uint8 ``Tensor[3, H, W]``: a new image.
+        ``Tensor[3, H, W]`` of the image's dtype. With no masks, a copy of the image.
+
+    Raises:
+        TypeError: ``image`` is not a Tensor.
+        ValueError: any other bad argument, naming it.
     """
-    _check_image(image)
-    if not isinstance(masks, Tensor) or masks.dtype != torch.bool or masks.dim() not in (2, 3):
+    _check_image(image, channels=(3,))
+    if not isinstance(masks, Tensor) or masks.dim() not in (2, 3) or masks.dtype != torch.bool:
         raise ValueError(
             f"masks must be a bool Tensor[N, H, W] or Tensor[H, W], got {_describe(masks)}"
         )
@@ -294,13 +389,18 @@ def draw_segmentation_masks(
         raise ValueError(f"alpha must be in [0, 1], got {alpha}")
     if masks.dim() == 2:
         masks = masks[None]
-    palette = _parse_colors(colors, masks.size(0))
+    if masks.size(0) == 0:
+        return image.clone()
+    scale = 255 if image.is_floating_point() else 1
+    palette = _parse_colors(colors, masks.size(0), "colors")
 
     painted = image.clone()
     for mask, color in zip(masks, palette, strict=True):
-        painted[:, mask] = torch.tensor(color, dtype=torch.uint8, device=image.device)[:, None]
-    blended = image.to(torch.float32) * (1 - alpha) + painted.to(torch.float32) * alpha
-    return blended.to(torch.uint8)
+        painted[:, mask] = torch.tensor(
+            [v / scale for v in color], dtype=image.dtype, device=image.device
+        )[:, None]
+    painted[:, masks.sum(0) > 1] = 0
+    return (image * (1 - alpha) + painted * alpha).to(image.dtype)
 
 
 @torch.no_grad()
@@ -311,67 +411,88 @@ def draw_keypoints(
     colors: Colors = None,
     radius: int = 2,
     width: int = 3,
+    visibility: Tensor | None = None,
 ) -> Tensor:
-    """Draw each instance's keypoints as discs and, optionally, its skeleton as lines.
+    """Draw each instance's keypoints as discs and its skeleton as lines, as torchvision does.
 
-    Coordinates are truncated to integers. With a visibility column, points with ``v == 0``
-    (not labelled) are not drawn, nor are the skeleton edges that touch them. Edges are drawn
-    first so that the points stay visible on top of them, in the instance's colour.
+    Coordinates are truncated to integers. For each instance in turn, its points are drawn
+    filled with its colour, then its skeleton edges on top of them as white lines (PIL's default
+    ink, as in torchvision). Without ``colors`` the points get no fill, so only the edges show.
+    Invisible points are not drawn, nor are the edges that touch them.
 
     Args:
-        image: uint8 ``Tensor[3, H, W]``.
-        keypoints: ``Tensor[N, K, 2]`` of ``(x, y)`` or ``Tensor[N, K, 3]`` of ``(x, y, v)``.
-        connectivity: pairs of keypoint indices in ``[0, K)`` to join with a line.
-        colors: one colour for every instance, or one per instance (see
-            :func:`draw_bounding_boxes`).
+        image: uint8 ``Tensor[3, H, W]`` or float in ``[0, 1]``.
+        keypoints: ``Tensor[N, K, 2]`` of ``(x, y)``; further columns (a COCO visibility) are
+            ignored, as in torchvision: pass ``visibility`` instead.
+        connectivity: pairs of keypoint indices (Python indices: ``-1`` is the last) to join.
+        colors: one colour for every instance or, beyond torchvision, a list of at least ``N``
+            (see :func:`draw_bounding_boxes`).
         radius: disc radius in pixels.
         width: line width in pixels.
+        visibility: ``Tensor[N, K]`` (or ``Tensor[N, K, 1]``) read as bool; by default every
+            point is visible.
 
     Returns:
-        uint8 ``Tensor[3, H, W]``: a new image.
+        ``Tensor[3, H, W]`` of the image's dtype.
+
+    Raises:
+        TypeError: ``image`` is not a Tensor.
+        IndexError: a ``connectivity`` index is out of range.
+        ValueError: any other bad argument, naming it.
     """
-    _check_image(image)
-    if not isinstance(keypoints, Tensor) or keypoints.dim() != 3 or keypoints.size(2) not in (2, 3):
-        raise ValueError(
-            f"keypoints must be a Tensor[N, K, 2] or Tensor[N, K, 3], got {_describe(keypoints)}"
-        )
+    _check_image(image, channels=(3,))
+    if not isinstance(keypoints, Tensor) or keypoints.dim() != 3 or keypoints.size(2) < 2:
+        raise ValueError(f"keypoints must be a Tensor[N, K, 2], got {_describe(keypoints)}")
     count, num_keypoints = keypoints.shape[:2]
+    if visibility is None:
+        visibility = torch.ones(count, num_keypoints, dtype=torch.bool)
+    if isinstance(visibility, Tensor) and visibility.dim() == 3:
+        visibility = visibility.squeeze(-1)
+    if not isinstance(visibility, Tensor) or visibility.shape != (count, num_keypoints):
+        raise ValueError(
+            f"visibility must be a Tensor[N, K] = Tensor[{count}, {num_keypoints}] like "
+            f"keypoints, got {_describe(visibility)}"
+        )
     edges = [tuple(edge) for edge in connectivity or ()]
     for edge in edges:
-        if len(edge) != 2 or not all(0 <= k < num_keypoints for k in edge):
-            raise ValueError(
-                f"connectivity must hold pairs of keypoint indices in [0, {num_keypoints}), "
-                f"got {edge}"
+        if len(edge) != 2:
+            raise ValueError(f"connectivity must hold pairs of keypoint indices, got {edge}")
+        if not all(-num_keypoints <= k < num_keypoints for k in edge):
+            raise IndexError(
+                f"connectivity indices must lie in [-{num_keypoints}, {num_keypoints}), got {edge}"
             )
-    if radius < 1 or width < 1:
-        raise ValueError(f"radius and width must be at least 1, got {radius} and {width}")
-    palette = _parse_colors(colors, count)
-    if keypoints.size(2) == 3:
-        visible = (keypoints[..., 2] > 0).tolist()
-    else:
-        visible = [[True] * num_keypoints] * count
-    points = keypoints[..., :2].to(torch.int64).tolist()
+    if radius < 0 or width < 0:
+        raise ValueError(f"radius and width must be non-negative, got {radius} and {width}")
+    palette = [None] * count if colors is None else _parse_colors(colors, count, "colors")
 
     picture = _to_pil(image)
     draw = ImageDraw.Draw(picture)
-    for instance, shown, color in zip(points, visible, palette, strict=True):
+    points = keypoints[..., :2].to(torch.int64).tolist()
+    shown = visibility.cpu().bool().tolist()
+    for instance, visible, color in zip(points, shown, palette, strict=True):
+        for (x, y), is_visible in zip(instance, visible, strict=True):
+            if is_visible:
+                box = [x - radius, y - radius, x + radius, y + radius]
+                draw.ellipse(box, fill=color, outline=None, width=0)
         for i, j in edges:
-            if shown[i] and shown[j]:
-                draw.line((*instance[i], *instance[j]), fill=color, width=width)
-        for (x, y), is_shown in zip(instance, shown, strict=True):
-            if is_shown:
-                draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=color)
+            if visible[i] and visible[j]:
+                draw.line((tuple(instance[i]), tuple(instance[j])), width=width)
     return _from_pil(picture, image)
 
 
-def _check_image(image: Tensor) -> None:
+def _check_image(image: Tensor, channels: tuple[int, ...]) -> None:
+    wanted = " or ".join(map(str, channels))
+    if not isinstance(image, Tensor):
+        raise TypeError(f"image must be a Tensor[C, H, W] with C {wanted}, got {_describe(image)}")
     if (
-        not isinstance(image, Tensor)
-        or image.dtype != torch.uint8
+        not (image.dtype == torch.uint8 or image.is_floating_point())
         or image.dim() != 3
-        or image.size(0) != 3
+        or image.size(0) not in channels
     ):
-        raise ValueError(f"image must be a uint8 Tensor[3, H, W], got {_describe(image)}")
+        raise ValueError(
+            f"image must be a uint8 or float Tensor[C, H, W] with C {wanted}, "
+            f"got {_describe(image)}"
+        )
 
 
 def _describe(value: object) -> str:
@@ -380,38 +501,51 @@ def _describe(value: object) -> str:
     return type(value).__name__
 
 
-def _parse_colors(colors: Colors, count: int) -> list[tuple[int, int, int]]:
+def _parse_colors(colors: Colors, count: int, name: str) -> list[tuple[int, ...]]:
+    """``count`` RGB tuples from a ``colors`` argument (a list may hold more than ``count``)."""
     if colors is None:
-        return [_PALETTE[k % len(_PALETTE)] for k in range(count)]
+        return [tuple(k * m % 255 for m in _PALETTE_MULTIPLIERS) for k in range(count)]
+    if isinstance(colors, list):
+        if len(colors) < count:
+            raise ValueError(
+                f"{name} must hold at least one colour per object ({count}), got {len(colors)}"
+            )
+        return [_parse_color(color, f"{name}[{k}]") for k, color in enumerate(colors[:count])]
     if isinstance(colors, (str, tuple)):
-        return [_parse_color(colors, "colors")] * count
-    if not isinstance(colors, Sequence):
-        raise ValueError(f"colors must be a colour or a sequence of colours, got {colors!r}")
-    if len(colors) != count:
-        raise ValueError(f"colors must have one colour per object ({count}), got {len(colors)}")
-    return [_parse_color(color, f"colors[{k}]") for k, color in enumerate(colors)]
-
-
-def _parse_color(color: Color, name: str) -> tuple[int, int, int]:
-    if isinstance(color, str):
-        try:
-            return ImageColor.getrgb(color)[:3]
-        except ValueError:
-            raise ValueError(f"{name} is not a colour PIL knows: {color!r}") from None
-    if (
-        isinstance(color, tuple)
-        and len(color) == 3
-        and all(isinstance(v, int) and 0 <= v <= 255 for v in color)
-    ):
-        return color
+        return [_parse_color(colors, name)] * count
     raise ValueError(
-        f"{name} must be a colour name or an RGB tuple of ints in [0, 255], got {color!r}"
+        f"{name} must be a colour (string or RGB tuple) or a list of colours, got {colors!r}"
     )
 
 
+def _parse_color(color: Color, name: str) -> tuple[int, ...]:
+    if isinstance(color, str):
+        try:
+            return ImageColor.getrgb(color)
+        except ValueError:
+            raise ValueError(f"{name} is not a colour PIL knows: {color!r}") from None
+    try:
+        rgb = tuple(operator.index(v) for v in color) if isinstance(color, tuple) else ()
+    except TypeError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+        raise ValueError(
+            f"{name} must be a colour string or an RGB tuple of ints in [0, 255], got {color!r}"
+        )
+    return rgb
+
+
 def _to_pil(image: Tensor) -> Image.Image:
+    """An RGB PIL image of a uint8 or float ``Tensor[3, H, W]``."""
+    if image.is_floating_point():
+        image = image.mul(_TO_UINT8_SCALE).to(torch.uint8)
     return Image.fromarray(np.ascontiguousarray(image.permute(1, 2, 0).cpu().numpy()))
 
 
 def _from_pil(picture: Image.Image, like: Tensor) -> Tensor:
-    return torch.from_numpy(np.array(picture)).permute(2, 0, 1).contiguous().to(like.device)
+    """The RGB ``picture`` as a ``Tensor[3, H, W]`` of ``like``'s dtype and device (a
+    channels-last view, as torchvision returns, rather than a copy)."""
+    image = torch.from_numpy(np.array(picture)).permute(2, 0, 1).to(like.device)
+    if like.is_floating_point():
+        return image.to(like.dtype).mul_(1.0 / 255)
+    return image

@@ -1,9 +1,10 @@
 """Datasets in the on-disk layouts their official distributions unpack to."""
 
 from ._download import DownloadError, RemoteFile, download, extract_archive
+from ._io import DatasetArgumentError, DatasetNotFoundError
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
-from .coco import CocoDetection, coco_to_model_target
+from .coco import CocoCaptions, CocoDetection, coco_to_model_target
 from .fakedata import FakeData
 from .folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder
 from .imagenet import ImageNet
@@ -19,8 +20,11 @@ __all__ = [
     "Caltech101",
     "Caltech256",
     "CelebA",
+    "CocoCaptions",
     "CocoDetection",
+    "DatasetArgumentError",
     "DatasetFolder",
+    "DatasetNotFoundError",
     "DownloadError",
     "FakeData",
     "ImageFolder",

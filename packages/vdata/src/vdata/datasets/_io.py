@@ -8,6 +8,16 @@ from pathlib import Path, PurePath
 from PIL import Image
 
 
+class DatasetNotFoundError(FileNotFoundError, RuntimeError):
+    """A dataset folder or file is missing: a ``FileNotFoundError`` that is also the
+    ``RuntimeError`` ("Dataset not found or corrupted") torchvision raises for it."""
+
+
+class DatasetArgumentError(ValueError, RuntimeError):
+    """A bad combination of dataset arguments: a ``ValueError`` that is also the
+    ``RuntimeError`` torchvision raises for it."""
+
+
 def load_image(path: str | os.PathLike, mode: str | None = "RGB") -> Image.Image:
     """Decode an image file completely and return it converted to ``mode``.
 
@@ -44,23 +54,33 @@ def inside_root(root: Path, relative: str | os.PathLike, source: str) -> Path:
 
 
 def require_dir(path: Path, hint: str) -> Path:
-    """``path`` if it is a directory, else FileNotFoundError naming it and what to do."""
+    """``path`` if it is a directory, else DatasetNotFoundError naming it and what to do."""
     if not path.is_dir():
-        raise FileNotFoundError(f"dataset folder not found: {path}. {hint}")
+        raise DatasetNotFoundError(f"dataset folder not found: {path}. {hint}")
     return path
 
 
 def require_file(path: Path, hint: str = "") -> Path:
-    """``path`` if it is a file, else FileNotFoundError naming it (and ``hint``)."""
+    """``path`` if it is a file, else DatasetNotFoundError naming it (and ``hint``)."""
     if not path.is_file():
-        raise FileNotFoundError(f"dataset file not found: {path}" + (f". {hint}" if hint else ""))
+        raise DatasetNotFoundError(
+            f"dataset file not found: {path}" + (f". {hint}" if hint else "")
+        )
     return path
 
 
 def check_choice(value: str, name: str, choices: tuple[str, ...]) -> str:
-    """``value`` if it is one of ``choices``, else ValueError naming the argument."""
+    """``value`` if it is one of ``choices``, else ValueError naming the argument, worded as
+    torchvision words it."""
+    if not isinstance(value, str):
+        raise ValueError(
+            f"Expected type str for argument {name}, but got type {type(value)}: {value!r}"
+        )
     if value not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+        raise ValueError(
+            f"Unknown value {value!r} for argument {name}. "
+            f"Valid values are {{{', '.join(map(repr, choices))}}}."
+        )
     return value
 
 

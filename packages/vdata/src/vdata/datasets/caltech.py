@@ -78,24 +78,33 @@ class Caltech101(VisionDataset):
         root/caltech101/Annotations/<category>/annotation_0001.mat
 
     ``BACKGROUND_Google`` is not a category and is left out. Four categories have a differently
-    named annotation folder (:data:`ANNOTATION_FOLDERS`).
+    named annotation folder (:data:`ANNOTATION_FOLDERS`). Images are returned in the file's own
+    mode, as torchvision does: a few Caltech 101 images are greyscale (``"L"``); pass
+    ``image_mode="RGB"`` to convert them.
 
     Args:
         root: folder containing ``caltech101``.
-        target_type: ``"category"``, ``"annotation"`` or a list of them (the target is then a
-            tuple in that order).
+        target_type: one of the following or a list of them (the target is then a tuple in
+            that order).
 
             - ``"category"``: ``int``, the index of the category in :attr:`categories`.
-            - ``"annotation"``: ``dict`` with ``"box"``, float32 ``Tensor[4]``, the object's box
-              as ``(x1, y1, x2, y2)`` pixel edges (``box_coord`` is ``[top, bottom, left,
-              right]`` in 1-based pixels, so ``x1 = left - 1``, ``x2 = right``), and
-              ``"contour"``, float32 ``Tensor[K, 2]``, the outline's ``(x, y)`` points as 0-based
-              pixel coordinates (``obj_contour`` is stored relative to the box's corner).
-        transform, target_transform, transforms: see :class:`VisionDataset`.
+            - ``"annotation"``: float64 ``ndarray[2, K]``, the file's ``obj_contour`` as
+              torchvision returns it: the outline's ``x`` (row 0) and ``y`` (row 1) in 1-based
+              pixels relative to the box's top-left corner.
+            - ``"box_contour"`` (vdata only): ``dict`` with ``"box"``, float32 ``Tensor[4]``,
+              the object's box as ``(x1, y1, x2, y2)`` pixel edges (``box_coord`` is ``[top,
+              bottom, left, right]`` in 1-based pixels, so ``x1 = left - 1``, ``x2 = right``),
+              and ``"contour"``, float32 ``Tensor[K, 2]``, the outline's ``(x, y)`` points in
+              0-based image coordinates.
+        transform, target_transform: see :class:`VisionDataset`.
         download: fetch and extract the official archives when the images are missing.
+        transforms: joint transform (vdata only), see :class:`VisionDataset`.
+        image_mode: a PIL mode to convert the images to (vdata only); None keeps the file's.
 
     Attributes:
         categories: ``list[str]``, the sorted category folder names.
+        annotation_categories: ``list[str]``, the annotation folder of each category.
+        y: ``list[int]``, the category of each sample; index: ``list[int]``, its file number.
     """
 
     def __init__(
@@ -104,11 +113,13 @@ class Caltech101(VisionDataset):
         target_type: str | list[str] = "category",
         transform: Callable | None = None,
         target_transform: Callable | None = None,
-        transforms: Callable | None = None,
         download: bool = False,
+        transforms: Callable | None = None,
+        image_mode: str | None = None,
     ) -> None:
         super().__init__(Path(root) / "caltech101", transforms, transform, target_transform)
-        self.target_type = as_target_types(target_type, ("category", "annotation"))
+        self.target_type = as_target_types(target_type, ("category", "annotation", "box_contour"))
+        self.image_mode = image_mode
         image_root = self.root / "101_ObjectCategories"
         if download and not image_root.is_dir():
             download_and_extract(CALTECH101_FILES, self.root)
@@ -118,22 +129,27 @@ class Caltech101(VisionDataset):
             for entry in os.scandir(image_root)
             if entry.is_dir() and entry.name != "BACKGROUND_Google"
         )
+        self.annotation_categories = [ANNOTATION_FOLDERS.get(c, c) for c in self.categories]
         self.samples: list[tuple[Path, int, int]] = [
             (path, number, label)
             for label, category in enumerate(self.categories)
             for number, path in _numbered_images(image_root / category, r"image_(\d+)\.jpg")
         ]
+        self.index = [number for _, number, _ in self.samples]
+        self.y = [label for _, _, label in self.samples]
 
     def annotation_path(self, index: int) -> Path:
         """The ``.mat`` annotation file of sample ``index``."""
         _, number, label = self.samples[index]
-        category = self.categories[label]
-        folder = ANNOTATION_FOLDERS.get(category, category)
+        folder = self.annotation_categories[label]
         return self.root / "Annotations" / folder / f"annotation_{number:04d}.mat"
 
-    def _annotation(self, index: int) -> dict[str, torch.Tensor]:
-        path = require_file(self.annotation_path(index))
-        mat = scipy.io.loadmat(path)
+    def _target(self, kind: str, index: int) -> Any:
+        if kind == "category":
+            return self.samples[index][2]
+        mat = scipy.io.loadmat(require_file(self.annotation_path(index)))
+        if kind == "annotation":
+            return mat["obj_contour"]
         top, bottom, left, right = (float(v) for v in mat["box_coord"].ravel()[:4])
         contour = torch.as_tensor(mat["obj_contour"], dtype=torch.float32).T
         return {
@@ -142,9 +158,8 @@ class Caltech101(VisionDataset):
         }
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        path, _, label = self.samples[index]
-        image = load_image(path)
-        targets = [label if t == "category" else self._annotation(index) for t in self.target_type]
+        image = load_image(self.samples[index][0], mode=self.image_mode)
+        targets = [self._target(kind, index) for kind in self.target_type]
         target = targets[0] if len(targets) == 1 else tuple(targets)
         return self.apply_transforms(image, target)
 
@@ -156,22 +171,28 @@ class Caltech101(VisionDataset):
 
 
 class Caltech256(VisionDataset):
-    """`Caltech 256 <https://data.caltech.edu/records/nyy15-4j048>`_: 256 object categories.
+    """`Caltech 256 <https://data.caltech.edu/records/nyy15-4j048>`_: 256 object categories and
+    clutter.
 
     Layout (what the official archive extracts to)::
 
         root/caltech256/256_ObjectCategories/001.ak47/001_0001.jpg
 
-    The clutter category ``257.clutter`` is left out. The target is the index of the category in
-    :attr:`categories` (on the full dataset, the folder number minus one).
+    As in torchvision, every category folder is a class, the clutter folder ``257.clutter``
+    included (class 256); the target is the index of the category in :attr:`categories` (on the
+    full dataset, the folder number minus one). Images keep the file's own mode, as in
+    torchvision (``image_mode="RGB"`` converts the few greyscale ones).
 
     Args:
         root: folder containing ``caltech256``.
-        transform, target_transform, transforms: see :class:`VisionDataset`.
+        transform, target_transform: see :class:`VisionDataset`.
         download: fetch and extract the official archive when the images are missing.
+        transforms: joint transform (vdata only), see :class:`VisionDataset`.
+        image_mode: a PIL mode to convert the images to (vdata only); None keeps the file's.
 
     Attributes:
         categories: ``list[str]``, the category folder names, in order (``"001.ak47"``, ...).
+        y: ``list[int]``, the category of each sample; index: ``list[int]``, its file number.
     """
 
     def __init__(
@@ -179,10 +200,12 @@ class Caltech256(VisionDataset):
         root: str | os.PathLike,
         transform: Callable | None = None,
         target_transform: Callable | None = None,
-        transforms: Callable | None = None,
         download: bool = False,
+        transforms: Callable | None = None,
+        image_mode: str | None = None,
     ) -> None:
         super().__init__(Path(root) / "caltech256", transforms, transform, target_transform)
+        self.image_mode = image_mode
         image_root = self.root / "256_ObjectCategories"
         if download and not image_root.is_dir():
             download_and_extract(CALTECH256_FILES, self.root)
@@ -190,17 +213,19 @@ class Caltech256(VisionDataset):
         self.categories = sorted(
             entry.name
             for entry in os.scandir(image_root)
-            if entry.is_dir() and re.fullmatch(r"\d{3}\..+", entry.name) and entry.name[:3] != "257"
+            if entry.is_dir() and re.fullmatch(r"\d{3}\..+", entry.name)
         )
         self.samples: list[tuple[Path, int]] = [
             (path, label)
             for label, category in enumerate(self.categories)
             for _, path in _numbered_images(image_root / category, category[:3] + r"_(\d+)\.jpg")
         ]
+        self.index = [int(path.stem[4:]) for path, _ in self.samples]
+        self.y = [label for _, label in self.samples]
 
     def __getitem__(self, index: int) -> tuple[Any, int]:
         path, label = self.samples[index]
-        return self.apply_transforms(load_image(path), label)
+        return self.apply_transforms(load_image(path, mode=self.image_mode), label)
 
     def __len__(self) -> int:
         return len(self.samples)

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from ._download import RemoteFile, download_and_extract, google_drive
 from ._io import (
-    as_target_types,
+    DatasetArgumentError,
     check_choice,
     inside_root,
     load_image,
@@ -71,19 +71,22 @@ class _Table:
     def __init__(self, path: Path, has_header: bool) -> None:
         # Files with a header start with the row count, then the column names; the bbox file
         # names its first column (image_id), the others do not.
-        lines = [line.split() for line in require_file(path, _HINT).read_text().splitlines()]
-        lines = [parts for parts in lines if parts]
-        self.columns: list[str] = []
+        text = require_file(path, _HINT).read_text().splitlines()
+        lines = [parts for parts in (line.split() for line in text) if parts]
+        self.header: list[str] = []
         first_row = 1
         if has_header:
             if len(lines) < 2 or not lines[0][0].isdigit():
                 raise ValueError(f"{path}: expected a row count and a header line at the top")
-            count, self.columns, lines, first_row = int(lines[0][0]), lines[1], lines[2:], 3
+            count, self.header, lines, first_row = int(lines[0][0]), lines[1], lines[2:], 3
             if count != len(lines):
                 raise ValueError(f"{path}: header announces {count} rows, found {len(lines)}")
-            if self.columns[:1] == ["image_id"]:
-                self.columns = self.columns[1:]
-        width = len(self.columns) if has_header else 1
+            # torchvision splits the header on single spaces after leading ones, so the
+            # official attribute header's trailing space gives a last, empty name.
+            if text[1].endswith(" "):
+                self.header = [*self.header, ""]
+        value_columns = [name for name in self.header if name not in ("image_id", "")]
+        width = len(value_columns) if has_header else 1
         rows = []
         for number, parts in enumerate(lines, start=first_row):
             try:
@@ -119,28 +122,43 @@ class CelebA(VisionDataset):
         root/celeba/list_bbox_celeba.txt         count, header, file name, x, y, width, height
         root/celeba/list_landmarks_align_celeba.txt  count, header, file name, 10 coordinates
 
-    Rows are matched to images by file name, not by line number.
+    Rows are matched to images by file name, not by line number. Samples and attributes are
+    those of torchvision's ``CelebA``.
 
     Args:
         root: folder containing ``celeba``.
-        split: ``"train"``, ``"valid"``, ``"test"`` or ``"all"``.
+        split: ``"train"``, ``"valid"``, ``"test"`` or ``"all"`` (in any letter case).
         target_type: one of the following or a list of them (the target is then a tuple in
             that order; an empty list gives ``None``):
 
             - ``"attr"``: int64 ``Tensor[40]`` of 0/1 (the file's -1 becomes 0), in the order of
               :attr:`attr_names`.
-            - ``"identity"``: ``int``, the person.
+            - ``"identity"``: int64 ``Tensor[]`` (0-dimensional, as in torchvision), the person.
             - ``"bbox"``: int64 ``Tensor[4]``, ``(x, y, width, height)``. These refer to the
               original in-the-wild photos, not to the aligned crops returned here.
             - ``"landmarks"``: int64 ``Tensor[10]``, ``(x, y)`` of the left eye, right eye,
               nose, left and right mouth corners, in the aligned crops.
-        transform, target_transform, transforms: see :class:`VisionDataset`.
+        transform, target_transform: see :class:`VisionDataset`.
         download: fetch the files from the official Google Drive when some are missing.
+        transforms: joint transform (vdata only), see :class:`VisionDataset`.
+
+    Raises:
+        ValueError: an unknown ``split`` or ``target_type`` (torchvision's type; it rejects a
+            target type only when a sample is read, vdata at once).
+        DatasetArgumentError: a ``target_transform`` with an empty ``target_type`` (also the
+            ``RuntimeError`` torchvision raises).
+        DatasetNotFoundError: missing files (also the ``RuntimeError`` torchvision raises).
 
     Attributes:
-        filenames: ``list[str]``, the image file names of the split.
-        attr_names: ``list[str]``, the 40 attribute names.
+        base_folder: ``"celeba"``, the folder under ``root``.
+        filename: ``list[str]``, the image file names of the split.
+        attr: int64 ``Tensor[N, 40]`` of 0/1; identity: int64 ``Tensor[N, 1]``; bbox: int64
+            ``Tensor[N, 4]``; landmarks_align: int64 ``Tensor[N, 10]``.
+        attr_names: ``list[str]``, the attribute names as torchvision reads them from the
+            header (the official header's trailing space adds a last, empty name).
     """
+
+    base_folder = "celeba"
 
     def __init__(
         self,
@@ -149,56 +167,72 @@ class CelebA(VisionDataset):
         target_type: str | list[str] = "attr",
         transform: Callable | None = None,
         target_transform: Callable | None = None,
-        transforms: Callable | None = None,
         download: bool = False,
+        transforms: Callable | None = None,
     ) -> None:
-        super().__init__(Path(root) / "celeba", transforms, transform, target_transform)
-        self.split = check_choice(split, "split", tuple(SPLITS))
-        self.target_type = as_target_types(target_type, TARGET_TYPES)
-        self.image_dir = self.root / "img_align_celeba"
+        super().__init__(root, transforms, transform, target_transform)
+        self.split = check_choice(
+            split.lower() if isinstance(split, str) else split, "split", tuple(SPLITS)
+        )
+        self.target_type = [target_type] if isinstance(target_type, str) else list(target_type)
+        for kind in self.target_type:
+            if kind not in TARGET_TYPES:
+                raise ValueError(
+                    f'Target type "{kind}" is not recognized: target_type must be one of '
+                    f"{TARGET_TYPES} or a list of them, got {target_type!r}"
+                )
+        if not self.target_type and target_transform is not None:
+            raise DatasetArgumentError(
+                "target_transform is specified but target_type is empty: there is no target "
+                "to transform"
+            )
+        folder = self.root / self.base_folder
+        self.image_dir = folder / "img_align_celeba"
         if download and not self._complete():
-            download_and_extract(CELEBA_FILES, self.root)
+            download_and_extract(CELEBA_FILES, folder)
         require_dir(self.image_dir, _HINT)
 
-        partition = _Table(self.root / "list_eval_partition.txt", has_header=False)
-        names, code = partition.names, SPLITS[split]
+        partition = _Table(folder / "list_eval_partition.txt", has_header=False)
+        names, code = partition.names, SPLITS[self.split]
         keep = (
             partition.values[:, 0] == code
             if code is not None
             else torch.ones(len(names), dtype=torch.bool)
         )
-        self.filenames = [name for name, k in zip(names, keep.tolist(), strict=True) if k]
-        identity = _Table(self.root / "identity_CelebA.txt", has_header=False)
-        attr = _Table(self.root / "list_attr_celeba.txt", has_header=True)
-        bbox = _Table(self.root / "list_bbox_celeba.txt", has_header=True)
-        landmarks = _Table(self.root / "list_landmarks_align_celeba.txt", has_header=True)
-        self.attr_names = attr.columns
-        self.identity = identity.rows_for(names)[keep, 0]
+        self.filename = [name for name, k in zip(names, keep.tolist(), strict=True) if k]
+        identity = _Table(folder / "identity_CelebA.txt", has_header=False)
+        attr = _Table(folder / "list_attr_celeba.txt", has_header=True)
+        bbox = _Table(folder / "list_bbox_celeba.txt", has_header=True)
+        landmarks = _Table(folder / "list_landmarks_align_celeba.txt", has_header=True)
+        self.attr_names = attr.header
+        self.identity = identity.rows_for(names)[keep]
         self.attr = (attr.rows_for(names)[keep] + 1) // 2
         self.bbox = bbox.rows_for(names)[keep]
-        self.landmarks = landmarks.rows_for(names)[keep]
+        self.landmarks_align = landmarks.rows_for(names)[keep]
 
     def _complete(self) -> bool:
         return self.image_dir.is_dir() and all(
-            (self.root / file.filename).is_file()
+            (self.root / self.base_folder / file.filename).is_file()
             for file in CELEBA_FILES
             if not file.filename.endswith(".zip")
         )
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        source = self.root / "list_eval_partition.txt"
-        image = load_image(inside_root(self.image_dir, self.filenames[index], str(source)))
+        source = self.root / self.base_folder / "list_eval_partition.txt"
+        path = inside_root(self.image_dir, self.filename[index], str(source))
+        image = load_image(path, mode=None)  # the file's mode, as in torchvision
         targets = [self._target(kind, index) for kind in self.target_type]
         target = None if not targets else targets[0] if len(targets) == 1 else tuple(targets)
         return self.apply_transforms(image, target)
 
-    def _target(self, kind: str, index: int) -> Tensor | int:
+    def _target(self, kind: str, index: int) -> Tensor:
         if kind == "identity":
-            return int(self.identity[index])
-        return {"attr": self.attr, "bbox": self.bbox, "landmarks": self.landmarks}[kind][index]
+            return self.identity[index, 0]
+        table = {"attr": self.attr, "bbox": self.bbox, "landmarks": self.landmarks_align}[kind]
+        return table[index, :]
 
     def __len__(self) -> int:
-        return len(self.filenames)
+        return len(self.filename)
 
     def extra_repr(self) -> list[str]:
         return [f"Target type: {self.target_type}"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import operator
 import os
 import warnings
 from collections import defaultdict
@@ -13,6 +16,7 @@ from typing import Any
 import numpy as np
 import pycocotools.mask as mask_utils
 import torch
+from pycocotools.coco import COCO
 
 from ._io import check_choice, inside_root, load_image, require_file
 from .vision import KeypointInfo, VisionDataset
@@ -187,12 +191,18 @@ class CocoDetection(VisionDataset):
         with_masks: in the model format, decode masks (when the file has segmentations); turn
             off to save the time for box-only training.
 
+    Raises:
+        ValueError: on reading a sample, an ``index`` that is not an ``int`` (a slice, say), as
+            in torchvision.
+
     Attributes:
         ids: ``list[int]``, the image ids, in sample order.
         image_info: ``dict[int, dict]``, the ``images`` entries by id.
         categories: ``list[dict]``, the categories sorted by id.
         keypoint_info: :class:`KeypointInfo` of the keypoint categories, or None (see
             :func:`keypoint_info_from_categories`).
+        coco: the ``pycocotools.coco.COCO`` index of the file, as torchvision has it (for
+            ``COCOeval``), built on first use from the already parsed file.
     """
 
     def __init__(
@@ -215,6 +225,8 @@ class CocoDetection(VisionDataset):
             self.categories = sorted(data.get("categories", []), key=lambda c: c["id"])
         except (json.JSONDecodeError, KeyError, TypeError) as err:
             raise ValueError(f"{self.ann_file} is not a COCO annotation file: {err!r}") from None
+        self._data = data
+        self._coco: COCO | None = None
         self.ids = sorted(self.image_info)
         self._annotations: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for ann in annotations:
@@ -234,11 +246,29 @@ class CocoDetection(VisionDataset):
                     "label 0 in target_format='model'; category ids must start at 1"
                 )
 
+    @property
+    def coco(self) -> COCO:
+        if self._coco is None:
+            coco = COCO()
+            coco.dataset = self._data
+            with contextlib.redirect_stdout(io.StringIO()):  # createIndex prints progress
+                coco.createIndex()
+            self._coco = coco
+        return self._coco
+
     def annotations(self, index: int) -> list[dict[str, Any]]:
         """The raw annotation dicts of sample ``index``."""
         return [dict(ann) for ann in self._annotations.get(self.ids[index], [])]
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
+        if not isinstance(index, int):
+            try:  # NumPy and 0-d tensor integers are integers too
+                index = operator.index(index)
+            except TypeError:
+                raise ValueError(
+                    f"index must be an int, got {index!r} of type {type(index).__name__}; "
+                    "to take several samples, index one at a time or use torch.utils.data.Subset"
+                ) from None
         info = self.image_info[self.ids[index]]
         path = inside_root(self.root, info["file_name"], str(self.ann_file))
         image = load_image(path)
@@ -263,3 +293,31 @@ class CocoDetection(VisionDataset):
 
     def extra_repr(self) -> list[str]:
         return [f"Annotation file: {self.ann_file}", f"Target format: {self.target_format}"]
+
+
+class CocoCaptions(CocoDetection):
+    """`COCO captions <https://cocodataset.org/#captions-2015>`_: each image's caption strings.
+
+    Reads a ``captions_*.json`` file (``images``, and ``annotations`` with ``image_id`` and
+    ``caption``); the target is the list of the image's captions, in file order, as in
+    torchvision.
+
+    Args:
+        root: the image folder; ``file_name`` is relative to it.
+        annFile: the annotation json.
+        transform, target_transform, transforms: see :class:`VisionDataset`.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        annFile: str | os.PathLike,  # torchvision's spelling
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        transforms: Callable | None = None,
+    ) -> None:
+        super().__init__(root, annFile, transform, target_transform, transforms)
+
+    def annotations(self, index: int) -> list[str]:
+        """The captions of sample ``index``."""
+        return [ann["caption"] for ann in super().annotations(index)]

@@ -152,6 +152,7 @@ class ImageNet(ImageFolder):
         transform, target_transform, transforms: see :class:`VisionDataset`.
         loader: reads an image from its path.
         download: must stay False: ImageNet is only handed out after registration.
+        is_valid_file, allow_empty: see :class:`ImageFolder` (torchvision passes them on too).
 
     Attributes:
         wnids: ``list[str]``, the WordNet ids of the classes, sorted; class ``i`` is
@@ -172,6 +173,8 @@ class ImageNet(ImageFolder):
         transforms: Callable | None = None,
         loader: Callable[[str], Any] = load_image,
         download: bool = False,
+        is_valid_file: Callable[[str], bool] | None = None,
+        allow_empty: bool = False,
     ) -> None:
         root = Path(root).expanduser()
         split = check_choice(split, "split", ("train", "val"))
@@ -186,6 +189,8 @@ class ImageNet(ImageFolder):
             target_transform=target_transform,
             transforms=transforms,
             loader=loader,
+            is_valid_file=is_valid_file,
+            allow_empty=allow_empty,
         )
         self.root = root
         self.split = split

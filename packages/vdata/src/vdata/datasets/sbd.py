@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import scipy.io
-import torch
 from PIL import Image
 
 from ._download import RemoteFile, download, download_and_extract
@@ -48,33 +47,43 @@ class SBDataset(VisionDataset):
     Args:
         root: the dataset folder.
         image_set: ``"train"``, ``"val"`` or ``"train_noval"``.
-        mode: the target: ``"segmentation"``, a PIL image of mode ``"L"`` of class indices (0 is
-            background), or ``"boundaries"``, a uint8 ``Tensor[20, H, W]`` of 0/1 boundary
-            maps, one per class (channel ``k`` is class ``k + 1``).
-        transform, target_transform, transforms: see :class:`VisionDataset`.
+        mode: the target, as in torchvision: ``"segmentation"``, a PIL image of mode ``"L"`` of
+            class indices (0 is background), or ``"boundaries"``, an ``ndarray[20, H, W]`` of
+            the file's boundary maps (0/1, in the file's dtype), one per class (channel ``k`` is
+            class ``k + 1``).
         download: fetch and unpack the official archive (and ``train_noval.txt``) when missing.
+        transforms: joint transform of the image and the target.
+        transform, target_transform: transforms of the image and of the target alone (vdata
+            only), see :class:`VisionDataset`.
+
+    Attributes:
+        images: ``list[Path]``, the image files; masks: ``list[Path]``, their ``.mat`` files.
+        image_set, mode: the arguments; num_classes: 20.
     """
+
+    num_classes = 20
 
     def __init__(
         self,
         root: str | os.PathLike,
         image_set: str = "train",
         mode: str = "boundaries",
+        download: bool = False,
+        transforms: Callable | None = None,
         transform: Callable | None = None,
         target_transform: Callable | None = None,
-        transforms: Callable | None = None,
-        download: bool = False,
     ) -> None:
         super().__init__(root, transforms, transform, target_transform)
-        self.split = check_choice(image_set, "image_set", ("train", "val", "train_noval"))
-        self.mode = check_choice(mode, "mode", ("boundaries", "segmentation"))
+        self.image_set = check_choice(image_set, "image_set", ("train", "val", "train_noval"))
+        self.split = image_set
+        self.mode = check_choice(mode, "mode", ("segmentation", "boundaries"))
         if download:
             self._download()
         require_dir(self.root / "img", _HINT)
         list_file = require_file(self.root / f"{image_set}.txt", _HINT)
         names = list_file.read_text().split()
         self.images = [inside_root(self.root / "img", f"{n}.jpg", str(list_file)) for n in names]
-        self.targets = [inside_root(self.root / "cls", f"{n}.mat", str(list_file)) for n in names]
+        self.masks = [inside_root(self.root / "cls", f"{n}.mat", str(list_file)) for n in names]
 
     def _download(self) -> None:
         if not (self.root / "img").is_dir():
@@ -85,23 +94,22 @@ class SBDataset(VisionDataset):
             shutil.rmtree(self.root / "benchmark_RELEASE")
         download(TRAIN_NOVAL_LIST, self.root)
 
-    def _load_target(self, path: Path) -> Image.Image | torch.Tensor:
+    def _load_target(self, path: Path) -> Image.Image | np.ndarray:
         require_file(path)
         try:
             gt = scipy.io.loadmat(path)["GTcls"][0, 0]
             if self.mode == "segmentation":
                 return Image.fromarray(np.asarray(gt["Segmentation"], dtype=np.uint8))
-            maps = [np.asarray(b.toarray(), dtype=np.uint8) for b in gt["Boundaries"].ravel()]
+            return np.stack([b.toarray() for b in gt["Boundaries"].ravel()[: self.num_classes]])
         except (KeyError, IndexError, ValueError, AttributeError) as err:
             raise ValueError(
                 f"{path} is not an SBD annotation (struct GTcls with Segmentation and Boundaries): "
                 f"{err!r}"
             ) from err
-        return torch.from_numpy(np.stack(maps)).clamp_(max=1)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         image = load_image(self.images[index])
-        return self.apply_transforms(image, self._load_target(self.targets[index]))
+        return self.apply_transforms(image, self._load_target(self.masks[index]))
 
     def __len__(self) -> int:
         return len(self.images)

@@ -157,4 +157,4 @@ class VisionDataset(Dataset):
         ):
             if value is not None:
                 lines.append(f"{title}: " + repr(value).replace("\n", "\n    "))
-        return "\n".join([type(self).__name__] + ["    " + line for line in lines])
+        return "\n".join([f"Dataset {type(self).__name__}"] + ["    " + line for line in lines])

@@ -6,6 +6,7 @@ import os
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -124,11 +125,12 @@ def parse_voc_xml(node: ET.Element) -> dict[str, Any]:
     """A VOC annotation element as nested dicts of strings.
 
     Repeated child tags become lists; ``"object"`` under ``"annotation"`` is always a list
-    (empty for an image without objects).
+    (empty for an image without objects). As in torchvision, an empty element (``<x/>``) is
+    left out and whitespace-only text becomes ``""``.
     """
     children = list(node)
     if not children:
-        return {node.tag: (node.text or "").strip()}
+        return {node.tag: node.text.strip()} if node.text else {}
     fields: dict[str, list] = defaultdict(list)
     for child in children:
         for tag, value in parse_voc_xml(child).items():
@@ -251,6 +253,11 @@ class VOCSegmentation(_VOCBase):
     ) -> None:
         super().__init__(root, year, image_set, download, transforms, transform, target_transform)
 
+    @property
+    def masks(self) -> list[Path]:
+        """The segmentation PNG of each sample (torchvision's name for :attr:`targets`)."""
+        return self.targets
+
     def __getitem__(self, index: int) -> tuple[Any, Image.Image]:
         image = load_image(self.images[index])
         return self.apply_transforms(image, load_image(self.targets[index], mode=None))
@@ -294,6 +301,11 @@ class VOCDetection(_VOCBase):
     ) -> None:
         super().__init__(root, year, image_set, download, transforms, transform, target_transform)
         self.target_format = check_choice(target_format, "target_format", ("raw", "model"))
+
+    @property
+    def annotations(self) -> list[Path]:
+        """The annotation XML of each sample (torchvision's name for :attr:`targets`)."""
+        return self.targets
 
     def parse_annotation(self, index: int) -> dict[str, Any]:
         """The raw annotation of sample ``index``."""

@@ -1,32 +1,49 @@
 """Image transforms, and joint transforms that move boxes, masks and keypoints with the image.
 
-The classification transforms (``transform(img) -> img``) are importable from here, as in
-``torchvision.transforms``; their functional forms live in :mod:`vdata.transforms.functional`,
-the joint ``(image, target)`` transforms in :mod:`vdata.transforms.joint`, and the geometry of
-detection and segmentation targets in :mod:`vdata.transforms.targets`.
+The classification transforms (``transform(img) -> img``) and :class:`InterpolationMode` are
+importable from here, as in ``torchvision.transforms``; their functional forms live in
+:mod:`vdata.transforms.functional`, the joint ``(image, target)`` transforms in
+:mod:`vdata.transforms.joint`, and the geometry of detection and segmentation targets in
+:mod:`vdata.transforms.targets`.
 """
 
 from . import functional, joint, targets
+from ._image import InterpolationMode
 from .classification import (
     CenterCrop,
     ColorJitter,
     Compose,
     ConvertImageDtype,
+    ElasticTransform,
     FiveCrop,
+    GaussianBlur,
     Grayscale,
     Lambda,
+    LinearTransformation,
     Normalize,
     Pad,
     PILToTensor,
+    RandomAdjustSharpness,
     RandomAffine,
+    RandomApply,
+    RandomAutocontrast,
+    RandomChoice,
     RandomCrop,
+    RandomEqualize,
+    RandomErasing,
     RandomGrayscale,
     RandomHorizontalFlip,
+    RandomInvert,
+    RandomOrder,
+    RandomPerspective,
+    RandomPosterize,
     RandomResizedCrop,
     RandomRotation,
+    RandomSolarize,
     RandomVerticalFlip,
     Resize,
     TenCrop,
+    ToPILImage,
     ToTensor,
 )
 from .joint import detection_collate
@@ -36,21 +53,37 @@ __all__ = [
     "ColorJitter",
     "Compose",
     "ConvertImageDtype",
+    "ElasticTransform",
     "FiveCrop",
+    "GaussianBlur",
     "Grayscale",
+    "InterpolationMode",
     "Lambda",
+    "LinearTransformation",
     "Normalize",
     "PILToTensor",
     "Pad",
+    "RandomAdjustSharpness",
     "RandomAffine",
+    "RandomApply",
+    "RandomAutocontrast",
+    "RandomChoice",
     "RandomCrop",
+    "RandomEqualize",
+    "RandomErasing",
     "RandomGrayscale",
     "RandomHorizontalFlip",
+    "RandomInvert",
+    "RandomOrder",
+    "RandomPerspective",
+    "RandomPosterize",
     "RandomResizedCrop",
     "RandomRotation",
+    "RandomSolarize",
     "RandomVerticalFlip",
     "Resize",
     "TenCrop",
+    "ToPILImage",
     "ToTensor",
     "detection_collate",
     "functional",

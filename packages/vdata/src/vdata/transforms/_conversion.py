@@ -37,48 +37,80 @@ def pil_to_tensor(pic: Image.Image) -> Tensor:
     return torch.from_numpy(array.reshape(pic.height, pic.width, -1)).permute(2, 0, 1).contiguous()
 
 
+# The modes each number of channels may be read as; the first is the default for uint8 data.
+_MODES_OF_CHANNELS = {
+    2: ("LA",),
+    3: ("RGB", "YCbCr", "HSV"),
+    4: ("RGBA", "CMYK", "RGBX"),
+}
+# One channel: the mode follows the dtype (uint16 is ours; torchvision has no mode for it).
 _MODE_OF_DTYPE = {
     np.dtype(np.uint8): "L",
+    np.dtype(np.int16): "I;16",
     np.dtype(np.uint16): "I;16",
     np.dtype(np.int32): "I",
     np.dtype(np.float32): "F",
 }
-_MODE_OF_CHANNELS = {2: "LA", 3: "RGB", 4: "RGBA"}
+
+
+def _pil_mode(array: np.ndarray, mode: str | None) -> str:
+    channels = array.shape[2]
+    if channels == 1:
+        expected = _MODE_OF_DTYPE.get(array.dtype)
+        if mode is not None and mode != expected:
+            raise ValueError(
+                f"mode {mode!r} does not hold one channel of {array.dtype}; expected {expected!r}"
+            )
+        mode = expected
+    else:
+        permitted = _MODES_OF_CHANNELS[channels]
+        if mode is not None and mode not in permitted:
+            raise ValueError(
+                f"mode must be one of {list(permitted)} for {channels} channels, got {mode!r}"
+            )
+        if mode is None and array.dtype == np.uint8:
+            mode = permitted[0]
+    if mode is None:
+        raise TypeError(f"no PIL mode holds {channels} channel(s) of {array.dtype}")
+    return mode
 
 
 def to_pil_image(pic: Tensor | np.ndarray, mode: str | None = None) -> Image.Image:
-    """A ``Tensor[C, H, W]`` / ``Tensor[H, W]`` or an ``ndarray[H, W, C]`` / ``ndarray[H, W]`` as
-    a PIL image.
+    """A ``Tensor[C, H, W]`` / ``Tensor[H, W]`` or an ``ndarray[H, W, C]`` / ``ndarray[H, W]``
+    (``C <= 4``) as a PIL image.
 
-    Float data (unless ``mode="F"``) is taken to be in ``[0, 1]``: it is clipped and scaled to
-    ``uint8`` (truncating, so that :func:`to_tensor` round-trips). Without ``mode``, one channel
-    gives ``"L"`` (``"I;16"`` for uint16, ``"I"`` for int32), two ``"LA"``, three ``"RGB"`` and
-    four ``"RGBA"``.
+    Float data (unless ``mode="F"``) is taken to be in ``[0, 1]`` and becomes
+    ``uint8(x * 255)``, truncating, as in torchvision (values outside ``[0, 1]`` wrap around as
+    numpy casts them; clamp first to saturate). Without ``mode``, one channel gives ``"L"`` for
+    uint8, ``"I;16"`` for int16 and uint16, ``"I"`` for int32 and ``"F"`` for float32; two
+    channels ``"LA"``, three ``"RGB"`` and four ``"RGBA"`` (uint8 only). An explicit ``mode``
+    must suit the data: the dtype's mode for one channel, ``"LA"`` for two, ``"RGB"``,
+    ``"YCbCr"`` or ``"HSV"`` for three, ``"RGBA"``, ``"CMYK"`` or ``"RGBX"`` for four; the bytes
+    are then read as that mode.
+
+    Raises:
+        TypeError: ``pic`` is neither a Tensor nor an ndarray, or no mode holds its dtype.
+        ValueError: a bad shape, or a ``mode`` that does not suit the data.
     """
     if isinstance(pic, Tensor):
-        if pic.dim() not in (2, 3):
-            raise ValueError(f"pic must be a Tensor[C, H, W] or [H, W], got {list(pic.shape)}")
-        pic = (pic.permute(1, 2, 0) if pic.dim() == 3 else pic).numpy(force=True)
+        if pic.dim() == 3:
+            pic = pic.permute(1, 2, 0)
+        pic = pic.numpy(force=True)
     elif not isinstance(pic, np.ndarray):
         raise TypeError(f"pic must be a Tensor or a numpy array, got {type(pic).__name__}")
-    if pic.ndim not in (2, 3) or (pic.ndim == 3 and not 1 <= pic.shape[2] <= 4):
-        raise ValueError(f"pic must have shape [H, W] or [H, W, C] with C <= 4, got {pic.shape}")
-    array = pic[:, :, 0] if pic.ndim == 3 and pic.shape[2] == 1 else pic
+    array = pic[:, :, None] if pic.ndim == 2 else pic
+    if array.ndim != 3 or array.shape[2] > 4:
+        raise ValueError(
+            f"pic must be Tensor[C, H, W], ndarray[H, W, C] (C <= 4) or [H, W], got shape "
+            f"{tuple(pic.shape)}"
+        )
     if np.issubdtype(array.dtype, np.floating) and mode != "F":
-        array = (np.clip(array, 0, 1) * 255).astype(np.uint8)
-    channels = 1 if array.ndim == 2 else array.shape[2]
-    if mode is None:
-        if channels == 1:
-            mode = _MODE_OF_DTYPE.get(array.dtype)
-        elif array.dtype == np.uint8:
-            mode = _MODE_OF_CHANNELS[channels]
-        if mode is None:
-            raise TypeError(f"no PIL mode holds {channels} channel(s) of {array.dtype}")
-    if Image.getmodebands(mode) != channels:
-        bands = Image.getmodebands(mode)
-        raise ValueError(f"mode {mode!r} has {bands} channel(s), pic has {channels}")
-    out = Image.fromarray(np.ascontiguousarray(array))
-    return out if out.mode == mode else Image.frombytes(mode, out.size, out.tobytes())
+        array = (array * 255).astype(np.uint8)
+    mode = _pil_mode(array, mode)
+    if array.shape[2] == 1:
+        array = array[:, :, 0]
+    height, width = array.shape[:2]
+    return Image.frombytes(mode, (width, height), np.ascontiguousarray(array).tobytes())
 
 
 _UNSAFE_CASTS = {

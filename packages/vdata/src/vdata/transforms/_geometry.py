@@ -1,6 +1,7 @@
-"""Geometric transforms: resize, crop, pad, flip, rotate and affine warps."""
+"""Geometric transforms: resize, crop, pad and flip, and erasing a region; the warps are in
+``_warp``."""
 
-import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,6 +14,8 @@ from ._image import (
     PIL_FILTERS,
     Fill,
     ImageType,
+    InterpolationLike,
+    InterpolationMode,
     as_planes,
     check_image,
     check_interpolation,
@@ -24,7 +27,6 @@ from ._image import (
     tensor_fill,
 )
 
-_SAMPLE_MODES = ("nearest", "bilinear", "bicubic")  # rotate and affine, PIL and tensor alike
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
@@ -51,7 +53,7 @@ def _resized_output_size(
 def resize(
     img: ImageType,
     size: int | Sequence[int],
-    interpolation: str = "bilinear",
+    interpolation: InterpolationLike = InterpolationMode.BILINEAR,
     max_size: int | None = None,
     antialias: bool = True,
 ) -> ImageType:
@@ -70,7 +72,7 @@ def resize(
         The resized image, of the input's type and dtype.
     """
     check_image(img)
-    check_interpolation(interpolation, img, list(PIL_FILTERS))
+    interpolation = check_interpolation(interpolation, img, list(PIL_FILTERS))
     _, height, width = get_dimensions(img)
     out_h, out_w = _resized_output_size(height, width, size, max_size)
     if (out_h, out_w) == (height, width):
@@ -101,15 +103,23 @@ def _pad_indices(size: int, before: int, after: int, mode: str) -> Tensor:
     return torch.where(positions < size, positions, 2 * size - 1 - positions)
 
 
-def _parse_padding(padding: int | Sequence[int]) -> tuple[int, int, int, int]:
-    values = [padding] if isinstance(padding, int) else list(padding)
-    if len(values) in (1, 2):
-        values = (values * 2) if len(values) == 2 else values * 4
-    if len(values) != 4 or not all(isinstance(v, int) and v >= 0 for v in values):
+def parse_padding(padding: int | Sequence[int]) -> tuple[int, int, int, int]:
+    """``(left, top, right, bottom)`` from an int or a sequence of 1, 2 or 4 ints."""
+    if isinstance(padding, int) and not isinstance(padding, bool):
+        values = [padding]
+    elif isinstance(padding, (tuple, list)):
+        values = list(padding)
+    else:
+        raise TypeError(f"padding must be an int or a sequence of ints, got {padding!r}")
+    if len(values) not in (1, 2, 4):
         raise ValueError(
-            "padding must be a non-negative int or a sequence of 2 (left/right, top/bottom) or "
-            f"4 (left, top, right, bottom) non-negative ints, got {padding}"
+            "padding must be an int or a sequence of 1, 2 (left/right, top/bottom) or 4 (left, "
+            f"top, right, bottom) ints, got {len(values)} values: {padding}"
         )
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"padding must hold ints, got {padding!r}")
+    if len(values) < 4:
+        values = values * 4 if len(values) == 1 else values * 2
     return values[0], values[1], values[2], values[3]
 
 
@@ -119,24 +129,41 @@ def pad(
     fill: Fill = 0,
     padding_mode: str = "constant",
 ) -> ImageType:
-    """Pad the borders of an image.
+    """Pad the borders of an image; negative padding crops that border instead.
 
     Args:
         img: PIL image or ``Tensor[..., H, W]``.
-        padding: one int for all sides, ``(left/right, top/bottom)`` or
+        padding: one int for all sides, ``(all)``, ``(left/right, top/bottom)`` or
             ``(left, top, right, bottom)``.
         fill: value (or one value per channel) of the padding in ``"constant"`` mode.
         padding_mode: ``"constant"``; ``"edge"`` repeats the border pixel; ``"reflect"`` mirrors
             about it (``[1, 2, 3]`` padded by 2 is ``[3, 2, 1, 2, 3, 2, 1]``); ``"symmetric"``
-            mirrors about the border (``[2, 1, 1, 2, 3, 3, 2]``).
+            mirrors about the border (``[2, 1, 1, 2, 3, 3, 2]``). Mirroring repeats, so any
+            amount of padding works.
 
     Returns:
         The padded image, of the input's type, mode and dtype.
+
+    Raises:
+        TypeError: ``padding``, ``fill`` or ``padding_mode`` of the wrong type.
+        ValueError: a ``padding`` sequence of another length, an unknown ``padding_mode``, or
+            negative padding that crops the whole image.
     """
     check_image(img)
+    if not isinstance(padding_mode, str):
+        raise TypeError(f"padding_mode must be a str, got {type(padding_mode).__name__}")
     if padding_mode not in _PAD_MODES:
         raise ValueError(f"padding_mode must be one of {list(_PAD_MODES)}, got {padding_mode!r}")
-    left, top, right, bottom = _parse_padding(padding)
+    if fill is not None and not isinstance(fill, (numbers.Number, tuple, list, Tensor)):
+        raise TypeError(f"fill must be a number or a sequence of numbers, got {fill!r}")
+    sides = parse_padding(padding)
+    if min(sides) < 0:
+        _, height, width = get_dimensions(img)
+        left, top, right, bottom = (max(-side, 0) for side in sides)
+        if left + right >= width or top + bottom >= height:
+            raise ValueError(f"negative padding {padding} crops all of a {height}x{width} image")
+        img = crop(img, top, left, height - top - bottom, width - left - right)
+    left, top, right, bottom = (max(side, 0) for side in sides)
     _, height, width = get_dimensions(img)
     out_h, out_w = height + top + bottom, width + left + right
     if isinstance(img, Image.Image):
@@ -154,9 +181,16 @@ def pad(
         out.copy_(tensor_fill(fill, img, torch.float64).expand_as(out))
         out[..., top : top + height, left : left + width] = img
         return out
+    fits = max(top, bottom) < height and max(left, right) < width
+    if (padding_mode == "edge" or (padding_mode == "reflect" and fits)) and (
+        img.dtype != torch.bool and img.numel() > 0
+    ):  # torch's own kernels, far faster than gathering; they reflect only once
+        mode = "replicate" if padding_mode == "edge" else "reflect"
+        out = nnf.pad(img.reshape(-1, height, width), [left, right, top, bottom], mode=mode)
+        return out.reshape(*img.shape[:-2], out_h, out_w)
     rows = _pad_indices(height, top, bottom, padding_mode).to(img.device)
     cols = _pad_indices(width, left, right, padding_mode).to(img.device)
-    return img[..., rows[:, None], cols]
+    return img.index_select(-2, rows).index_select(-1, cols)
 
 
 def crop(img: ImageType, top: int, left: int, height: int, width: int) -> ImageType:
@@ -197,7 +231,7 @@ def resized_crop(
     height: int,
     width: int,
     size: int | Sequence[int],
-    interpolation: str = "bilinear",
+    interpolation: InterpolationLike = InterpolationMode.BILINEAR,
     antialias: bool = True,
 ) -> ImageType:
     """:func:`crop` then :func:`resize` to ``size``."""
@@ -242,156 +276,26 @@ def ten_crop(
     return five_crop(img, size) + five_crop(flipped, size)
 
 
-def _inverse_affine_matrix(
-    center: Sequence[float],
-    angle: float,
-    translate: Sequence[float],
-    scale: float,
-    shear: Sequence[float],
-) -> list[float]:
-    """Coefficients ``(a, b, c, d, e, f)`` mapping an output point to its source:
-    ``x_in = a x + b y + c``, ``y_in = d x + e y + f``.
-
-    The forward map is ``p -> center + translate + scale * R(angle) Sy Sx (p - center)``, where R
-    turns clockwise in image coordinates (y down) and ``Sx = [[1, -tan sx], [0, 1]]``,
-    ``Sy = [[1, 0], [-tan sy, 1]]`` shear along x and y.
-    """
-    rot, shear_x, shear_y = (math.radians(a) for a in (angle, *shear))
-    rotation = np.array([[math.cos(rot), -math.sin(rot)], [math.sin(rot), math.cos(rot)]])
-    shear_x_matrix = np.array([[1.0, -math.tan(shear_x)], [0.0, 1.0]])
-    shear_y_matrix = np.array([[1.0, 0.0], [-math.tan(shear_y), 1.0]])
-    inverse = np.linalg.inv(scale * rotation @ shear_y_matrix @ shear_x_matrix)
-    center_v = np.asarray(center, dtype=np.float64)
-    offset = center_v - inverse @ (center_v + np.asarray(translate, dtype=np.float64))
-    return [*inverse[0], offset[0], *inverse[1], offset[1]]
-
-
-def _warp_tensor(
-    img: Tensor,
-    inverse: Sequence[float],
-    out_size: tuple[int, int],
-    interpolation: str,
-    fill: Fill,
+def erase(
+    img: Tensor, i: int, j: int, h: int, w: int, v: Tensor | float, inplace: bool = False
 ) -> Tensor:
-    """Sample ``img`` at ``inverse`` applied to each output pixel centre, coordinates taken
-    relative to the centres of the input and of the output image."""
-    _, height, width = get_dimensions(img)
-    out_h, out_w = out_size
-    planes = as_planes(img)
-    a, b, c, d, e, f = inverse
-    xs = torch.arange(out_w, dtype=planes.dtype, device=img.device) + 0.5 - out_w / 2
-    ys = torch.arange(out_h, dtype=planes.dtype, device=img.device)[:, None] + 0.5 - out_h / 2
-    # align_corners=False: -1 and 1 are the outer edges of the border pixels.
-    grid_x = (a * xs + b * ys + c) / (width / 2)
-    grid_y = (d * xs + e * ys + f) / (height / 2)
-    grid = torch.stack((grid_x, grid_y), dim=-1)[None]
-
-    def sample(x: Tensor) -> Tensor:
-        expanded = grid.expand(x.size(0), -1, -1, -1)
-        return nnf.grid_sample(x, expanded, interpolation, "zeros", align_corners=False)
-
-    # The share of each output pixel's sample inside the image; the rest takes the fill colour.
-    inside = sample(planes.new_ones(1, 1, height, width))[0, 0]
-    out = sample(planes).reshape(*img.shape[:-2], out_h, out_w)
-    out = out + (1 - inside) * tensor_fill(fill, img, planes.dtype)
-    return restore(out, img)
-
-
-def rotate(
-    img: ImageType,
-    angle: float,
-    interpolation: str = "nearest",
-    expand: bool = False,
-    center: Sequence[float] | None = None,
-    fill: Fill = None,
-) -> ImageType:
-    """Rotate an image counter-clockwise by ``angle`` degrees about ``center``.
+    """Set the ``h x w`` region of a tensor image whose top-left corner is ``(i, j)`` to ``v``
+    (a number, or a tensor that broadcasts to ``[..., C, h, w]``).
 
     Args:
-        img: PIL image or ``Tensor[..., H, W]``.
-        angle: degrees, counter-clockwise.
-        interpolation: ``"nearest"``, ``"bilinear"`` or ``"bicubic"``.
-        expand: grow the output to hold the whole rotated image (as PIL does).
-        center: ``(x, y)`` in pixels from the top-left corner; default the image centre.
-        fill: colour of the area outside the source image; default 0.
+        img: ``Tensor[..., C, H, W]``.
+        i, j: top row and left column of the region.
+        h, w: its height and width.
+        v: the erasing value.
+        inplace: write into ``img`` instead of a copy.
 
     Returns:
-        The rotated image, of the input's type and dtype.
+        The erased image.
     """
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img must be a Tensor, got {type(img).__name__}")
     check_image(img)
-    check_interpolation(interpolation, img, _SAMPLE_MODES)
-    if isinstance(img, Image.Image):
-        filter_ = PIL_FILTERS[interpolation]
-        return img.rotate(angle, filter_, expand, center, fillcolor=pil_fill(fill, img))
-    _, height, width = get_dimensions(img)
-    quarter_turns = angle / 90
-    if (
-        center is None
-        and quarter_turns == int(quarter_turns)
-        and (expand or height == width or quarter_turns % 2 == 0)
-    ):  # a permutation of the pixels; PIL takes the same shortcut
-        return img.rot90(int(quarter_turns) % 4, dims=(-2, -1))
-    cx, cy = (width / 2, height / 2) if center is None else center
-    out_size = (height, width)
-    if expand:  # the bounding box of the corners, computed in the order PIL computes it
-        radians = math.radians(angle)
-        cos, sin = round(math.cos(radians), 15), round(math.sin(radians), 15)
-        shift_x, shift_y = -cos * cx + sin * cy + cx, -sin * cx - cos * cy + cy
-        corners = [(0, 0), (width, 0), (width, height), (0, height)]
-        xs = [cos * x - sin * y + shift_x for x, y in corners]
-        ys = [sin * x + cos * y + shift_y for x, y in corners]
-        out_w = math.ceil(max(xs)) - math.floor(min(xs))
-        out_size = (math.ceil(max(ys)) - math.floor(min(ys)), out_w)
-    centered = (cx - width / 2, cy - height / 2)
-    inverse = _inverse_affine_matrix(centered, -angle, (0.0, 0.0), 1.0, (0.0, 0.0))
-    return _warp_tensor(img, inverse, out_size, interpolation, fill)
-
-
-def affine(
-    img: ImageType,
-    angle: float,
-    translate: Sequence[float],
-    scale: float,
-    shear: float | Sequence[float],
-    interpolation: str = "nearest",
-    fill: Fill = None,
-    center: Sequence[float] | None = None,
-) -> ImageType:
-    """Rotate, scale, shear and translate an image, keeping ``center`` in place.
-
-    Args:
-        img: PIL image or ``Tensor[..., H, W]``.
-        angle: rotation in degrees, clockwise.
-        translate: ``(tx, ty)`` in pixels, applied after the rest.
-        scale: overall scale, positive.
-        shear: degrees; one value shears along x, ``(sx, sy)`` along x then y.
-        interpolation: ``"nearest"``, ``"bilinear"`` or ``"bicubic"``.
-        fill: colour of the area outside the source image; default 0.
-        center: ``(x, y)`` in pixels from the top-left corner; default the image centre.
-
-    Returns:
-        The transformed image, of the input's type, size and dtype.
-    """
-    check_image(img)
-    check_interpolation(interpolation, img, _SAMPLE_MODES)
-    if len(translate) != 2:
-        raise ValueError(f"translate must be (tx, ty), got {translate}")
-    if scale <= 0:
-        raise ValueError(f"scale must be positive, got {scale}")
-    shears = [shear, 0.0] if isinstance(shear, (int, float)) else list(shear)
-    if len(shears) != 2:
-        raise ValueError(f"shear must be one angle or (sx, sy), got {shear}")
-    _, height, width = get_dimensions(img)
-    cx, cy = (width / 2, height / 2) if center is None else center
-    if isinstance(img, Image.Image):
-        inverse = _inverse_affine_matrix((cx, cy), angle, translate, scale, shears)
-        return img.transform(
-            img.size,
-            Image.Transform.AFFINE,
-            inverse,
-            PIL_FILTERS[interpolation],
-            fillcolor=pil_fill(fill, img),
-        )
-    centered = (cx - width / 2, cy - height / 2)
-    inverse = _inverse_affine_matrix(centered, angle, translate, scale, shears)
-    return _warp_tensor(img, inverse, (height, width), interpolation, fill)
+    if not inplace:
+        img = img.clone()
+    img[..., i : i + h, j : j + w] = v
+    return img

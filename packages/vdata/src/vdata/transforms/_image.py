@@ -1,8 +1,9 @@
-"""What the transforms share: image dimensions, fill colours, the PIL filters by name, and the
-planar float view in which tensors are resampled."""
+"""What the transforms share: image dimensions, fill colours, interpolation modes and the PIL
+filters by name, and the planar float view in which tensors are resampled."""
 
 import math
 from collections.abc import Sequence
+from enum import Enum
 
 import numpy as np
 import torch
@@ -11,6 +12,62 @@ from torch import Tensor
 
 ImageType = Image.Image | Tensor
 Fill = float | Sequence[float] | None
+
+
+class InterpolationMode(Enum):
+    """How images are resampled; each member's value is the string the functions also accept.
+
+    ``BOX``, ``HAMMING`` and ``LANCZOS`` exist for PIL images only.
+    """
+
+    NEAREST = "nearest"
+    NEAREST_EXACT = "nearest-exact"
+    BILINEAR = "bilinear"
+    BICUBIC = "bicubic"
+    BOX = "box"
+    HAMMING = "hamming"
+    LANCZOS = "lanczos"
+
+
+# PIL's integer filter constants, which torchvision also accepts for ``interpolation``.
+_MODE_OF_PIL_FILTER = {
+    int(Image.Resampling.NEAREST): InterpolationMode.NEAREST,
+    int(Image.Resampling.LANCZOS): InterpolationMode.LANCZOS,
+    int(Image.Resampling.BILINEAR): InterpolationMode.BILINEAR,
+    int(Image.Resampling.BICUBIC): InterpolationMode.BICUBIC,
+    int(Image.Resampling.BOX): InterpolationMode.BOX,
+    int(Image.Resampling.HAMMING): InterpolationMode.HAMMING,
+}
+
+InterpolationLike = InterpolationMode | str | int
+
+
+def interpolation_mode(interpolation: InterpolationLike) -> InterpolationMode:
+    """An :class:`InterpolationMode` from a member, its string value or a PIL filter constant.
+
+    Any other enum whose value is one of the strings (torchvision's) is taken by its value.
+    """
+    if isinstance(interpolation, InterpolationMode):
+        return interpolation
+    if isinstance(interpolation, int) and not isinstance(interpolation, bool):
+        if interpolation not in _MODE_OF_PIL_FILTER:
+            raise ValueError(
+                f"interpolation as a PIL filter must be one of {sorted(_MODE_OF_PIL_FILTER)}, "
+                f"got {interpolation}"
+            )
+        return _MODE_OF_PIL_FILTER[interpolation]
+    value = interpolation.value if isinstance(interpolation, Enum) else interpolation
+    if not isinstance(value, str):
+        raise TypeError(
+            "interpolation must be an InterpolationMode, its string value or a PIL filter "
+            f"constant, got {type(interpolation).__name__}"
+        )
+    try:
+        return InterpolationMode(value)
+    except ValueError:
+        names = [m.value for m in InterpolationMode]
+        raise ValueError(f"interpolation must be one of {names}, got {value!r}") from None
+
 
 PIL_FILTERS = {
     "nearest": Image.Resampling.NEAREST,
@@ -34,23 +91,42 @@ def check_image(img: object, min_dims: int = 2) -> None:
     raise TypeError(f"img must be a PIL image or a Tensor{shape}, got {got}")
 
 
-def get_dimensions(img: ImageType) -> tuple[int, int, int]:
-    """``(channels, height, width)`` of a PIL image or a ``Tensor[..., C, H, W]`` (a
+def get_dimensions(img: ImageType) -> list[int]:
+    """``[channels, height, width]`` of a PIL image or a ``Tensor[..., C, H, W]`` (a
     ``Tensor[H, W]`` has one channel)."""
     check_image(img)
     if isinstance(img, Image.Image):
-        return len(img.getbands()), img.height, img.width
+        return [len(img.getbands()), img.height, img.width]
     channels = 1 if img.dim() == 2 else img.size(-3)
-    return channels, img.size(-2), img.size(-1)
+    return [channels, img.size(-2), img.size(-1)]
 
 
-def check_interpolation(interpolation: str, img: ImageType, allowed: Sequence[str]) -> None:
+def get_image_size(img: ImageType) -> list[int]:
+    """``[width, height]`` of a PIL image or a ``Tensor[..., H, W]``."""
+    _, height, width = get_dimensions(img)
+    return [width, height]
+
+
+def get_image_num_channels(img: ImageType) -> int:
+    """The number of channels (bands) of a PIL image or a ``Tensor[..., C, H, W]``."""
+    return get_dimensions(img)[0]
+
+
+def max_value(dtype: torch.dtype) -> int:
+    """The value of white: 1 for floats, the largest value of an integer dtype."""
+    return 1 if dtype.is_floating_point else int(torch.iinfo(dtype).max)
+
+
+def check_interpolation(
+    interpolation: InterpolationLike, img: ImageType, allowed: Sequence[str]
+) -> str:
+    """The string name of ``interpolation``, checked against the modes ``allowed`` for ``img``."""
+    name = interpolation_mode(interpolation).value
     allowed = [m for m in allowed if isinstance(img, Image.Image) or m in TENSOR_RESIZE_MODES]
-    if interpolation not in allowed:
+    if name not in allowed:
         kind = "PIL images" if isinstance(img, Image.Image) else "tensors"
-        raise ValueError(
-            f"interpolation must be one of {allowed} for {kind}, got {interpolation!r}"
-        )
+        raise ValueError(f"interpolation must be one of {allowed} for {kind}, got {name!r}")
+    return name
 
 
 def pil_fill(fill: Fill, img: Image.Image) -> float | tuple[float, ...]:
@@ -86,11 +162,26 @@ def pil_from_array(array: np.ndarray, like: Image.Image) -> Image.Image:
     return out
 
 
+def compute_dtype(img: Tensor) -> torch.dtype:
+    """The dtype tensors are resampled in: their own for float32 and float64, else float32."""
+    return img.dtype if img.dtype in (torch.float32, torch.float64) else torch.float32
+
+
 def as_planes(img: Tensor) -> Tensor:
     """View ``[..., H, W]`` as float ``[P, 1, H, W]``, one plane per channel, for interpolate and
     grid_sample; this also works for zero planes (an empty ``Tensor[0, H, W]`` of masks)."""
     x = img.reshape(math.prod(img.shape[:-2]), 1, img.size(-2), img.size(-1))
-    return x if x.dtype in (torch.float32, torch.float64) else x.float()
+    return x.to(compute_dtype(img))
+
+
+def as_batch(img: Tensor) -> Tensor:
+    """View ``[..., C, H, W]`` (or ``[H, W]``) as float ``[N, C, H, W]``, for convolutions and
+    grid_sample, which then share their index work across the channels."""
+    if img.dim() == 2:
+        x = img[None, None]
+    else:
+        x = img.reshape(math.prod(img.shape[:-3]), *img.shape[-3:])
+    return x.to(compute_dtype(img))
 
 
 def restore(x: Tensor, like: Tensor) -> Tensor:
@@ -104,6 +195,8 @@ def restore(x: Tensor, like: Tensor) -> Tensor:
 
 def pair_size(size: int | Sequence[int], name: str) -> tuple[int, int]:
     """``(h, w)`` from an int (square) or a sequence of one or two ints."""
+    if not isinstance(size, (int, Sequence)) or isinstance(size, str):
+        raise TypeError(f"{name} must be an int or a sequence (height, width), got {size!r}")
     values = [size] if isinstance(size, int) else list(size)
     if len(values) == 1:
         values *= 2

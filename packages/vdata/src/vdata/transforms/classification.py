@@ -3,11 +3,18 @@
 Each class is a thin wrapper over :mod:`vdata.transforms.functional`. Random parameters are
 drawn from torch's global generator (``torch.rand``, ``torch.randint``), so ``torch.manual_seed``
 reproduces them, and each DataLoader worker gets its own stream. The draws follow torchvision's
-order, so a seeded pipeline picks the same crops, flips and factors as torchvision's.
+order, so a seeded pipeline picks the same crops, flips and factors as torchvision's; as in
+torchvision, :class:`RandomOrder` and :class:`RandomChoice` draw from Python's ``random``.
+
+The geometric classes live in ``_geometry_transforms``, the colour ones in ``_color_transforms``;
+this module holds the containers, the conversions and the tensor-only transforms, and is where
+all of them are imported from.
 """
 
 import math
 import numbers
+import random
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -16,30 +23,73 @@ from PIL import Image
 from torch import Tensor
 
 from . import functional as F
+from ._arguments import check_probability, happens, randint, uniform
 from ._base import Transform, compose_repr
-from ._image import Fill, ImageType, pair_size
+from ._color_transforms import (
+    ColorJitter,
+    GaussianBlur,
+    Grayscale,
+    RandomAdjustSharpness,
+    RandomAutocontrast,
+    RandomEqualize,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterize,
+    RandomSolarize,
+)
+from ._geometry_transforms import (
+    CenterCrop,
+    ElasticTransform,
+    FiveCrop,
+    Pad,
+    RandomAffine,
+    RandomCrop,
+    RandomHorizontalFlip,
+    RandomPerspective,
+    RandomResizedCrop,
+    RandomRotation,
+    RandomVerticalFlip,
+    Resize,
+    TenCrop,
+)
 
-
-def _range(value: float | Sequence[float], name: str, center: float = 0.0) -> tuple[float, float]:
-    """``(center - v, center + v)`` from a non-negative number, or a given ``(min, max)``."""
-    if isinstance(value, numbers.Number):
-        if value < 0:
-            raise ValueError(f"{name} must be non-negative when a single number, got {value}")
-        return center - float(value), center + float(value)
-    values = tuple(float(v) for v in value)
-    if len(values) != 2 or values[0] > values[1]:
-        raise ValueError(f"{name} must be a number or (min, max) with min <= max, got {value}")
-    return values
-
-
-def _probability(p: float) -> float:
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must be a probability in [0, 1], got {p}")
-    return float(p)
-
-
-def _uniform(low: float, high: float) -> float:
-    return float(torch.empty(1).uniform_(low, high).item())
+__all__ = [
+    "CenterCrop",
+    "ColorJitter",
+    "Compose",
+    "ConvertImageDtype",
+    "ElasticTransform",
+    "FiveCrop",
+    "GaussianBlur",
+    "Grayscale",
+    "Lambda",
+    "LinearTransformation",
+    "Normalize",
+    "PILToTensor",
+    "Pad",
+    "RandomAdjustSharpness",
+    "RandomAffine",
+    "RandomApply",
+    "RandomAutocontrast",
+    "RandomChoice",
+    "RandomCrop",
+    "RandomEqualize",
+    "RandomErasing",
+    "RandomGrayscale",
+    "RandomHorizontalFlip",
+    "RandomInvert",
+    "RandomOrder",
+    "RandomPerspective",
+    "RandomPosterize",
+    "RandomResizedCrop",
+    "RandomRotation",
+    "RandomSolarize",
+    "RandomVerticalFlip",
+    "Resize",
+    "TenCrop",
+    "ToPILImage",
+    "ToTensor",
+]
 
 
 class Compose(Transform):
@@ -69,6 +119,62 @@ class Lambda(Transform):
         return self.lambd(img)
 
 
+class RandomApply(Transform):
+    """Apply all of ``transforms``, in order, with probability ``p`` (one ``torch.rand``)."""
+
+    def __init__(self, transforms: Sequence[Callable], p: float = 0.5) -> None:
+        self.transforms, self.p = transforms, check_probability(p)
+
+    def __call__(self, img):
+        if self.p < torch.rand(1):  # applies when the draw is at most p, as in torchvision
+            return img
+        for transform in self.transforms:
+            img = transform(img)
+        return img
+
+    def __repr__(self) -> str:
+        return compose_repr(self, [f"p={self.p}", *self.transforms])
+
+
+def _check_transforms(transforms: Sequence[Callable]) -> Sequence[Callable]:
+    if not isinstance(transforms, Sequence):
+        raise TypeError(f"transforms must be a sequence, got {type(transforms).__name__}")
+    return transforms
+
+
+class RandomOrder(Transform):
+    """Apply ``transforms`` in a random order, shuffled by Python's ``random``."""
+
+    def __init__(self, transforms: Sequence[Callable]) -> None:
+        self.transforms = _check_transforms(transforms)
+
+    def __call__(self, img):
+        order = list(range(len(self.transforms)))
+        random.shuffle(order)
+        for index in order:
+            img = self.transforms[index](img)
+        return img
+
+    def __repr__(self) -> str:
+        return compose_repr(self, self.transforms)
+
+
+class RandomChoice(Transform):
+    """Apply one of ``transforms``, picked by Python's ``random`` with weights ``p`` (default
+    equal); every argument is passed on."""
+
+    def __init__(self, transforms: Sequence[Callable], p: Sequence[float] | None = None) -> None:
+        self.transforms = _check_transforms(transforms)
+        if p is not None and not isinstance(p, Sequence):
+            raise TypeError(f"p must be a sequence of weights, got {type(p).__name__}")
+        if p is not None and len(p) != len(transforms):
+            raise ValueError(f"p must hold one weight per transform ({len(transforms)}), got {p}")
+        self.p = p
+
+    def __call__(self, *args):
+        return random.choices(self.transforms, weights=self.p)[0](*args)
+
+
 class ToTensor(Transform):
     """PIL image or ``ndarray[H, W, C]`` to ``Tensor[C, H, W]``, 8-bit data scaled to float
     ``[0, 1]``; see :func:`~vdata.transforms.functional.to_tensor`."""
@@ -82,6 +188,17 @@ class PILToTensor(Transform):
 
     def __call__(self, pic: Image.Image) -> Tensor:
         return F.pil_to_tensor(pic)
+
+
+class ToPILImage(Transform):
+    """``Tensor[C, H, W]`` or ``ndarray[H, W, C]`` to a PIL image of ``mode`` (inferred when
+    ``None``); see :func:`~vdata.transforms.functional.to_pil_image`."""
+
+    def __init__(self, mode: str | None = None) -> None:
+        self.mode = mode
+
+    def __call__(self, pic: Tensor | np.ndarray) -> Image.Image:
+        return F.to_pil_image(pic, self.mode)
 
 
 class ConvertImageDtype(Transform):
@@ -107,359 +224,128 @@ class Normalize(Transform):
         return F.normalize(tensor, self.mean, self.std, self.inplace)
 
 
-class Resize(Transform):
-    """Resize to ``size = (h, w)``, or the smaller edge to an int ``size``; see
-    :func:`~vdata.transforms.functional.resize`."""
-
-    def __init__(
-        self,
-        size: int | Sequence[int],
-        interpolation: str = "bilinear",
-        max_size: int | None = None,
-        antialias: bool = True,
-    ) -> None:
-        pair_size(size, "size")
-        self.size = size if isinstance(size, int) else tuple(size)
-        self.interpolation, self.max_size, self.antialias = interpolation, max_size, antialias
-
-    def __call__(self, img: ImageType) -> ImageType:
-        return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
-
-
-class CenterCrop(Transform):
-    """Crop the centre ``size = (h, w)`` (an int for a square), zero-padding smaller images."""
-
-    def __init__(self, size: int | Sequence[int]) -> None:
-        self.size = pair_size(size, "size")
-
-    def __call__(self, img: ImageType) -> ImageType:
-        return F.center_crop(img, self.size)
-
-
-class Pad(Transform):
-    """Pad the borders; see :func:`~vdata.transforms.functional.pad`."""
-
-    def __init__(
-        self, padding: int | Sequence[int], fill: Fill = 0, padding_mode: str = "constant"
-    ) -> None:
-        self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
-
-    def __call__(self, img: ImageType) -> ImageType:
-        return F.pad(img, self.padding, self.fill, self.padding_mode)
-
-
-class RandomCrop(Transform):
-    """Crop a random ``size = (h, w)`` region.
+class LinearTransformation(Transform):
+    """Flatten each ``Tensor[C, H, W]`` of a batch to ``D = C H W`` values, subtract
+    ``mean_vector`` and multiply by ``transformation_matrix`` (e.g. ZCA whitening).
 
     Args:
-        size: output size; an int for a square.
-        padding: pad the image first (see :func:`~vdata.transforms.functional.pad`).
-        pad_if_needed: pad each side of an image smaller than ``size`` by the shortfall, so the
-            crop fits.
-        fill, padding_mode: how to pad.
+        transformation_matrix: ``Tensor[D, D]``.
+        mean_vector: ``Tensor[D]``, of the matrix's dtype and device.
+    """
+
+    def __init__(self, transformation_matrix: Tensor, mean_vector: Tensor) -> None:
+        shape = tuple(transformation_matrix.shape)
+        if transformation_matrix.dim() != 2 or shape[0] != shape[1]:
+            raise ValueError(f"transformation_matrix must be square, got shape {shape}")
+        if mean_vector.shape != (shape[0],):
+            raise ValueError(
+                f"mean_vector must be Tensor[{shape[0]}], got Tensor{list(mean_vector.shape)}"
+            )
+        if transformation_matrix.device != mean_vector.device:
+            raise ValueError(
+                "transformation_matrix and mean_vector must be on one device, got "
+                f"{transformation_matrix.device} and {mean_vector.device}"
+            )
+        if transformation_matrix.dtype != mean_vector.dtype:
+            raise ValueError(
+                "transformation_matrix and mean_vector must have one dtype, got "
+                f"{transformation_matrix.dtype} and {mean_vector.dtype}"
+            )
+        self.transformation_matrix, self.mean_vector = transformation_matrix, mean_vector
+
+    def __call__(self, tensor: Tensor) -> Tensor:
+        size = math.prod(tensor.shape[-3:])
+        if size != self.transformation_matrix.size(0):
+            raise ValueError(
+                f"tensor of shape {list(tensor.shape)} has {size} values per image, the "
+                f"transformation_matrix {self.transformation_matrix.size(0)}"
+            )
+        if tensor.device.type != self.mean_vector.device.type:
+            raise ValueError(
+                f"tensor is on {tensor.device}, the transformation on {self.mean_vector.device}"
+            )
+        flat = tensor.reshape(-1, size) - self.mean_vector
+        return (flat @ self.transformation_matrix.to(flat.dtype)).reshape(tensor.shape)
+
+
+class RandomErasing(Transform):
+    """With probability ``p``, erase a random rectangle of a tensor image (Zhong et al., 2017,
+    "Random Erasing Data Augmentation").
+
+    Args:
+        p: probability of erasing.
+        scale: range of the rectangle's area, as a fraction of the image's.
+        ratio: range of its aspect ratio (height / width), drawn log-uniformly.
+        value: the erasing value: a number, one per channel, or ``"random"`` for standard
+            normal noise per pixel.
+        inplace: erase in ``img`` itself.
     """
 
     def __init__(
         self,
-        size: int | Sequence[int],
-        padding: int | Sequence[int] | None = None,
-        pad_if_needed: bool = False,
-        fill: Fill = 0,
-        padding_mode: str = "constant",
+        p: float = 0.5,
+        scale: Sequence[float] = (0.02, 0.33),
+        ratio: Sequence[float] = (0.3, 3.3),
+        value: float | Sequence[float] | str = 0,
+        inplace: bool = False,
     ) -> None:
-        self.size = pair_size(size, "size")
-        self.padding, self.pad_if_needed = padding, pad_if_needed
-        self.fill, self.padding_mode = fill, padding_mode
-
-    @staticmethod
-    def get_params(img: ImageType, output_size: tuple[int, int]) -> tuple[int, int, int, int]:
-        """A random ``(top, left, height, width)`` of ``output_size`` inside ``img``."""
-        _, height, width = F.get_dimensions(img)
-        crop_h, crop_w = output_size
-        if crop_h > height or crop_w > width:
-            raise ValueError(f"crop size {output_size} is larger than the image {(height, width)}")
-        if (crop_h, crop_w) == (height, width):
-            return 0, 0, height, width
-        top = int(torch.randint(0, height - crop_h + 1, size=(1,)).item())
-        left = int(torch.randint(0, width - crop_w + 1, size=(1,)).item())
-        return top, left, crop_h, crop_w
-
-    def __call__(self, img: ImageType) -> ImageType:
-        if self.padding is not None:
-            img = F.pad(img, self.padding, self.fill, self.padding_mode)
-        if self.pad_if_needed:
-            _, height, width = F.get_dimensions(img)
-            short_h, short_w = max(self.size[0] - height, 0), max(self.size[1] - width, 0)
-            if short_h or short_w:
-                img = F.pad(img, [short_w, short_h], self.fill, self.padding_mode)
-        return F.crop(img, *self.get_params(img, self.size))
-
-
-class RandomResizedCrop(Transform):
-    """Crop a random region of random area and aspect ratio, and resize it to ``size``.
-
-    Args:
-        size: output ``(h, w)``; an int for a square.
-        scale: range of the crop's area, as a fraction of the image's.
-        ratio: range of the crop's aspect ratio (width / height), drawn log-uniformly.
-        interpolation, antialias: see :func:`~vdata.transforms.functional.resize`.
-    """
-
-    def __init__(
-        self,
-        size: int | Sequence[int],
-        scale: tuple[float, float] = (0.08, 1.0),
-        ratio: tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
-        interpolation: str = "bilinear",
-        antialias: bool = True,
-    ) -> None:
-        self.size = pair_size(size, "size")
-        for name, value in (("scale", scale), ("ratio", ratio)):
-            if len(value) != 2 or not 0 < value[0] <= value[1]:
-                raise ValueError(f"{name} must be (min, max) with 0 < min <= max, got {value}")
-        self.scale, self.ratio = tuple(scale), tuple(ratio)
-        self.interpolation, self.antialias = interpolation, antialias
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError(f"value must be a number, a sequence or 'random', got {value!r}")
+        if isinstance(value, str) and value != "random":
+            raise ValueError(f"value must be 'random' when a str, got {value!r}")
+        for name, given in (("scale", scale), ("ratio", ratio)):
+            if not isinstance(given, Sequence):
+                raise TypeError(f"{name} must be a sequence (min, max), got {given!r}")
+        if scale[0] > scale[1] or ratio[0] > ratio[1]:
+            warnings.warn("scale and ratio should be of kind (min, max)", UserWarning, stacklevel=2)
+        if scale[0] < 0 or scale[1] > 1:
+            raise ValueError(f"scale must lie in [0, 1], got {scale}")
+        self.p, self.scale, self.ratio = check_probability(p), scale, ratio
+        self.value, self.inplace = value, inplace
 
     @staticmethod
     def get_params(
-        img: ImageType, scale: Sequence[float], ratio: Sequence[float]
-    ) -> tuple[int, int, int, int]:
-        """A random ``(top, left, height, width)``: up to 10 draws of area and aspect ratio,
-        kept when the crop fits; otherwise the largest central crop with the ratio clamped to
-        ``ratio``."""
-        _, height, width = F.get_dimensions(img)
+        img: Tensor,
+        scale: Sequence[float],
+        ratio: Sequence[float],
+        value: Sequence[float] | None = None,
+    ) -> tuple[int, int, int, int, Tensor]:
+        """``(top, left, height, width, values)`` of a random rectangle: up to 10 draws of area
+        and aspect ratio, kept when the rectangle fits strictly inside; ``values`` is
+        ``Tensor[C, 1, 1]`` of ``value``, or normal noise ``Tensor[C, h, w]`` when ``value`` is
+        ``None``. When nothing fits, the whole image and ``img`` itself."""
+        channels, height, width = img.shape[-3:]
         area = height * width
-        # float32 logs and exp, as torchvision computes them, so seeded draws agree exactly.
-        log_ratio = torch.log(torch.tensor(ratio, dtype=torch.float32)).tolist()
+        log_ratio = torch.log(torch.tensor(ratio)).tolist()
         for _ in range(10):
-            target_area = area * _uniform(scale[0], scale[1])
-            aspect = torch.exp(torch.empty(1).uniform_(*log_ratio)).item()
-            crop_w = round(math.sqrt(target_area * aspect))
-            crop_h = round(math.sqrt(target_area / aspect))
-            if 0 < crop_w <= width and 0 < crop_h <= height:
-                top = int(torch.randint(0, height - crop_h + 1, size=(1,)).item())
-                left = int(torch.randint(0, width - crop_w + 1, size=(1,)).item())
-                return top, left, crop_h, crop_w
-        image_ratio = width / height
-        crop_h, crop_w = height, width
-        if image_ratio < min(ratio):
-            crop_h = round(width / min(ratio))
-        elif image_ratio > max(ratio):
-            crop_w = round(height * max(ratio))
-        return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
+            erase_area = area * uniform(scale[0], scale[1])
+            aspect = torch.exp(torch.empty(1).uniform_(log_ratio[0], log_ratio[1])).item()
+            erase_h = round(math.sqrt(erase_area * aspect))
+            erase_w = round(math.sqrt(erase_area / aspect))
+            if not (erase_h < height and erase_w < width):
+                continue
+            if value is None:
+                values = torch.empty([channels, erase_h, erase_w], dtype=torch.float32).normal_()
+            else:
+                values = torch.tensor(value)[:, None, None]
+            top, left = randint(0, height - erase_h + 1), randint(0, width - erase_w + 1)
+            return top, left, erase_h, erase_w, values
+        return 0, 0, height, width, img
 
-    def __call__(self, img: ImageType) -> ImageType:
-        top, left, height, width = self.get_params(img, self.scale, self.ratio)
-        return F.resized_crop(
-            img, top, left, height, width, self.size, self.interpolation, self.antialias
-        )
-
-
-class RandomHorizontalFlip(Transform):
-    """Mirror left to right with probability ``p``."""
-
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = _probability(p)
-
-    def __call__(self, img: ImageType) -> ImageType:
-        return F.hflip(img) if torch.rand(1).item() < self.p else img
-
-
-class RandomVerticalFlip(Transform):
-    """Mirror top to bottom with probability ``p``."""
-
-    def __init__(self, p: float = 0.5) -> None:
-        self.p = _probability(p)
-
-    def __call__(self, img: ImageType) -> ImageType:
-        return F.vflip(img) if torch.rand(1).item() < self.p else img
-
-
-class ColorJitter(Transform):
-    """Randomly change brightness, contrast, saturation and hue, in a random order.
-
-    Each argument is a non-negative number ``v`` (factors drawn from ``[max(0, 1 - v), 1 + v]``,
-    hue shifts from ``[-v, v]``) or a ``(min, max)`` range; 0 leaves that property alone. Hue
-    ranges must lie in ``[-0.5, 0.5]``.
-    """
-
-    def __init__(
-        self,
-        brightness: float | Sequence[float] = 0,
-        contrast: float | Sequence[float] = 0,
-        saturation: float | Sequence[float] = 0,
-        hue: float | Sequence[float] = 0,
-    ) -> None:
-        self.brightness = self._factor_range(brightness, "brightness")
-        self.contrast = self._factor_range(contrast, "contrast")
-        self.saturation = self._factor_range(saturation, "saturation")
-        hue_range = _range(hue, "hue")
-        if not -0.5 <= hue_range[0] <= hue_range[1] <= 0.5:
-            raise ValueError(f"hue must lie in [-0.5, 0.5], got {hue}")
-        self.hue = None if hue_range == (0.0, 0.0) else hue_range
-
-    @staticmethod
-    def _factor_range(value: float | Sequence[float], name: str) -> tuple[float, float] | None:
-        low, high = _range(value, name, center=1.0)
-        if isinstance(value, numbers.Number):
-            low = max(low, 0.0)
-        if low < 0:
-            raise ValueError(f"{name} factors must be non-negative, got {value}")
-        return None if (low, high) == (1.0, 1.0) else (low, high)
-
-    @staticmethod
-    def get_params(
-        brightness: tuple[float, float] | None,
-        contrast: tuple[float, float] | None,
-        saturation: tuple[float, float] | None,
-        hue: tuple[float, float] | None,
-    ) -> tuple[list[int], list[float | None]]:
-        """A random order of the four adjustments and a factor for each enabled one."""
-        order = torch.randperm(4).tolist()
-        ranges = (brightness, contrast, saturation, hue)
-        return order, [None if r is None else _uniform(*r) for r in ranges]
-
-    def __call__(self, img: ImageType) -> ImageType:
-        order, factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
-        adjust = (F.adjust_brightness, F.adjust_contrast, F.adjust_saturation, F.adjust_hue)
-        for index in order:
-            if factors[index] is not None:
-                img = adjust[index](img, factors[index])
-        return img
-
-
-class Grayscale(Transform):
-    """Convert RGB to grayscale on ``num_output_channels`` (1 or 3) channels."""
-
-    def __init__(self, num_output_channels: int = 1) -> None:
-        if num_output_channels not in (1, 3):
-            raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}")
-        self.num_output_channels = num_output_channels
-
-    def __call__(self, img: ImageType) -> ImageType:
-        return F.rgb_to_grayscale(img, self.num_output_channels)
-
-
-class RandomGrayscale(Transform):
-    """Convert to grayscale with probability ``p``, keeping the number of channels."""
-
-    def __init__(self, p: float = 0.1) -> None:
-        self.p = _probability(p)
-
-    def __call__(self, img: ImageType) -> ImageType:
-        channels = F.get_dimensions(img)[0]
-        return F.rgb_to_grayscale(img, channels) if torch.rand(1).item() < self.p else img
-
-
-class RandomRotation(Transform):
-    """Rotate by a random angle: ``degrees`` is ``d`` for ``[-d, d]`` or a ``(min, max)`` range,
-    counter-clockwise. Other arguments as in :func:`~vdata.transforms.functional.rotate`."""
-
-    def __init__(
-        self,
-        degrees: float | Sequence[float],
-        interpolation: str = "nearest",
-        expand: bool = False,
-        center: Sequence[float] | None = None,
-        fill: Fill = 0,
-    ) -> None:
-        self.degrees = _range(degrees, "degrees")
-        self.interpolation, self.expand, self.center, self.fill = (
-            interpolation,
-            expand,
-            center,
-            fill,
-        )
-
-    def __call__(self, img: ImageType) -> ImageType:
-        angle = _uniform(*self.degrees)
-        return F.rotate(img, angle, self.interpolation, self.expand, self.center, self.fill)
-
-
-class RandomAffine(Transform):
-    """A random affine warp that keeps the centre in place.
-
-    Args:
-        degrees: rotation range, ``d`` for ``[-d, d]`` or ``(min, max)``, clockwise.
-        translate: ``(a, b)``: shifts drawn from ``[-a W, a W]`` and ``[-b H, b H]``, rounded.
-        scale: ``(min, max)`` scale range.
-        shear: ``s`` for x shears in ``[-s, s]``, ``(min, max)`` for x, or
-            ``(x min, x max, y min, y max)``; degrees.
-        interpolation, fill, center: see :func:`~vdata.transforms.functional.affine`.
-    """
-
-    def __init__(
-        self,
-        degrees: float | Sequence[float],
-        translate: Sequence[float] | None = None,
-        scale: Sequence[float] | None = None,
-        shear: float | Sequence[float] | None = None,
-        interpolation: str = "nearest",
-        fill: Fill = 0,
-        center: Sequence[float] | None = None,
-    ) -> None:
-        self.degrees = _range(degrees, "degrees")
-        if translate is not None and (
-            len(translate) != 2 or not all(0.0 <= t <= 1.0 for t in translate)
-        ):
-            raise ValueError(f"translate must be two fractions in [0, 1], got {translate}")
-        if scale is not None and (len(scale) != 2 or not 0 < scale[0] <= scale[1]):
-            raise ValueError(f"scale must be (min, max) with 0 < min <= max, got {scale}")
-        if shear is not None and not isinstance(shear, numbers.Number) and len(shear) == 4:
-            self.shear = _range(shear[:2], "shear") + _range(shear[2:], "shear")
+    def __call__(self, img: Tensor) -> Tensor:
+        if not isinstance(img, Tensor):
+            raise TypeError(f"img must be a Tensor, got {type(img).__name__}")
+        if not happens(self.p):
+            return img
+        if isinstance(self.value, str):
+            value = None
+        elif isinstance(self.value, numbers.Number):
+            value = [float(self.value)]
         else:
-            self.shear = None if shear is None else _range(shear, "shear")
-        self.translate = None if translate is None else tuple(translate)
-        self.scale = None if scale is None else tuple(scale)
-        self.interpolation, self.fill, self.center = interpolation, fill, center
-
-    @staticmethod
-    def get_params(
-        degrees: Sequence[float],
-        translate: Sequence[float] | None,
-        scale_range: Sequence[float] | None,
-        shears: Sequence[float] | None,
-        img_size: tuple[int, int],
-    ) -> tuple[float, tuple[int, int], float, tuple[float, float]]:
-        """A random ``(angle, (tx, ty), scale, (shear_x, shear_y))`` for an image of
-        ``img_size = (width, height)``."""
-        angle = _uniform(*degrees)
-        shift = (0, 0)
-        if translate is not None:
-            max_dx, max_dy = translate[0] * img_size[0], translate[1] * img_size[1]
-            shift = (round(_uniform(-max_dx, max_dx)), round(_uniform(-max_dy, max_dy)))
-        scale = 1.0 if scale_range is None else _uniform(*scale_range)
-        shear_x = shear_y = 0.0
-        if shears is not None:
-            shear_x = _uniform(shears[0], shears[1])
-            if len(shears) == 4:
-                shear_y = _uniform(shears[2], shears[3])
-        return angle, shift, scale, (shear_x, shear_y)
-
-    def __call__(self, img: ImageType) -> ImageType:
-        _, height, width = F.get_dimensions(img)
-        params = self.get_params(
-            self.degrees, self.translate, self.scale, self.shear, (width, height)
-        )
-        return F.affine(img, *params, self.interpolation, self.fill, self.center)
-
-
-class FiveCrop(Transform):
-    """The four corner crops and the centre crop of ``size``, as a tuple of five images."""
-
-    def __init__(self, size: int | Sequence[int]) -> None:
-        self.size = pair_size(size, "size")
-
-    def __call__(self, img: ImageType) -> tuple[ImageType, ...]:
-        return F.five_crop(img, self.size)
-
-
-class TenCrop(Transform):
-    """:class:`FiveCrop` of the image and of its mirror image (top-bottom with
-    ``vertical_flip``), as a tuple of ten images."""
-
-    def __init__(self, size: int | Sequence[int], vertical_flip: bool = False) -> None:
-        self.size, self.vertical_flip = pair_size(size, "size"), vertical_flip
-
-    def __call__(self, img: ImageType) -> tuple[ImageType, ...]:
-        return F.ten_crop(img, self.size, self.vertical_flip)
+            value = [float(v) for v in self.value]
+        if value is not None and len(value) not in (1, img.size(-3)):
+            raise ValueError(
+                f"value must be one number or one per channel ({img.size(-3)}), got {self.value}"
+            )
+        top, left, height, width, values = self.get_params(img, self.scale, self.ratio, value)
+        return F.erase(img, top, left, height, width, values, self.inplace)

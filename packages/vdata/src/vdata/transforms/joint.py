@@ -171,7 +171,7 @@ def _resize(
 ) -> tuple[ImageType, Target]:
     old_size = _checked_size(image, target)
     image = F.resize(image, size, interpolation, max_size, antialias)
-    new_size = F.get_dimensions(image)[1:]
+    new_size = tuple(F.get_dimensions(image)[1:])
     return image, resize_target(target, old_size, new_size)
 
 

@@ -44,7 +44,7 @@ def check_target(target: Target, image_size: tuple[int, int]) -> None:
                 f"a segmentation mask must be an integer Tensor[H, W], got {target.dtype} "
                 f"Tensor{list(target.shape)}"
             )
-        size = F.get_dimensions(target)[1:]
+        size = tuple(F.get_dimensions(target)[1:])
         if size != tuple(image_size):
             raise ValueError(f"the mask is {size} (h, w) but the image is {tuple(image_size)}")
         return
