@@ -6,7 +6,9 @@ Cases (fixed by the vops issue): nms on 1k, 10k and 50k random boxes in an 800x8
 sides 1-200 (IoU threshold 0.5), and batched_nms on 10k and 50k such boxes in 80 classes;
 roi_align forward and forward+backward with 1000 RoIs on a [2, 256, 64, 64] map, 7x7 output,
 spatial_scale 1/8, sampling_ratio 2, aligned; roi_pool forward on the same, without and with a
-gradient required (the latter also records the argmax); box_iou 2000x2000.
+gradient required (the latter also records the argmax); box_iou 2000x2000 in float32 and in
+int32; rotated box_iou 1000x1000 (cxcywhr, angles 0-360 degrees); sigmoid_focal_loss on 100k
+logits and complete_box_iou_loss on 100k box pairs, forward and backward.
 Ratio = vops time / torchvision time (below 1 is faster).
 """
 
@@ -29,6 +31,14 @@ def random_boxes(n: int, image_size: float, generator: torch.Generator) -> torch
     top_left = torch.rand(n, 2, generator=generator) * image_size
     sides = 1 + torch.rand(n, 2, generator=generator) * 199
     return torch.cat([top_left, (top_left + sides).clamp(max=image_size)], dim=1)
+
+
+def random_rotated_boxes(n: int, image_size: float, generator: torch.Generator) -> torch.Tensor:
+    """(cx, cy, w, h, angle in degrees) with sides 1-200 and any angle."""
+    centres = torch.rand(n, 2, generator=generator) * image_size
+    sides = 1 + torch.rand(n, 2, generator=generator) * 199
+    angles = torch.rand(n, 1, generator=generator) * 360
+    return torch.cat([centres, sides, angles], dim=1)
 
 
 def median_ms(fn: Callable[[], object], repeat: int, device: torch.device) -> float:
@@ -83,6 +93,20 @@ def cases(ops, device: torch.device) -> dict[str, Callable[[], object]]:
     result["roi_pool fwd (grad)"] = lambda: ops.roi_pool(grad_features, grad_rois, 7, 1 / 8)
     iou_boxes = random_boxes(2000, 800.0, generator).to(device)
     result["box_iou 2000x2000"] = lambda: ops.box_iou(iou_boxes, iou_boxes)
+    int_boxes = iou_boxes.round().int()
+    result["box_iou 2000x2000 int32"] = lambda: ops.box_iou(int_boxes, int_boxes)
+    rotated = random_rotated_boxes(1000, 800.0, generator).to(device)
+    result["rotated box_iou 1k x 1k"] = lambda: ops.box_iou(rotated, rotated, fmt="cxcywhr")
+    logits = torch.randn(100_000, generator=generator).to(device).requires_grad_()
+    labels = (torch.rand(100_000, generator=generator) < 0.1).float().to(device)
+    result["focal loss 100k"] = lambda: ops.sigmoid_focal_loss(
+        logits, labels, reduction="mean"
+    ).backward()
+    predicted = random_boxes(100_000, 800.0, generator).to(device).requires_grad_()
+    matched = random_boxes(100_000, 800.0, generator).to(device)
+    result["ciou loss 100k"] = lambda: ops.complete_box_iou_loss(
+        predicted, matched, reduction="mean"
+    ).backward()
     return result
 
 
@@ -91,6 +115,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--only", default="", help="run the cases whose name contains this")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -103,13 +128,15 @@ def main() -> None:
         f"vops {vops.__version__}, torch {torch.__version__}, device {device}, "
         f"{torch.get_num_threads()} threads, median of {args.repeat}"
     )
-    header = f"{'case':<22}{'vops ms':>10}"
+    header = f"{'case':<26}{'vops ms':>10}"
     if theirs is not None:
         header += f"{'torchvision ms':>16}{'ratio':>8}"
     print(header)
     for name, fn in ours.items():
+        if args.only not in name:
+            continue
         mine = median_ms(fn, args.repeat, device)
-        line = f"{name:<22}{mine:>10.2f}"
+        line = f"{name:<26}{mine:>10.2f}"
         if theirs is not None:
             reference = median_ms(theirs[name], args.repeat, device)
             line += f"{reference:>16.2f}{mine / reference:>8.3f}"

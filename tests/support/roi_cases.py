@@ -46,19 +46,53 @@ def random_rois(count, batch_size=2, dtype=torch.float64, seed=1):
     return torch.cat([index, corner, corner + size], dim=1).to(dtype)
 
 
-# Bad arguments shared by roi_align and roi_pool, as (changes to valid arguments, error match).
+# Bad arguments shared by roi_align and roi_pool, as (changes to valid arguments, the error type,
+# error match). Each type is also what torchvision raises for the same mistake (see vops._errors).
 BAD_ROI_ARGUMENTS = [
-    ({"boxes": torch.zeros(3, 4)}, r"rois must be a Tensor\[K, 5\].*got Tensor\[3, 4\]"),
-    ({"boxes": torch.zeros(3)}, r"rois must be a Tensor\[K, 5\]"),
-    ({"boxes": [torch.zeros(2, 5), torch.zeros(0, 4)]}, r"boxes\[0\] must be .*\[N, 4\]"),
-    ({"boxes": [torch.zeros(2, 4)]}, r"boxes must hold one Tensor\[L, 4\] per image"),
-    ({"input": torch.zeros(3, HEIGHT, WIDTH)}, r"input must be a float Tensor\[N, C, H, W\]"),
-    ({"input": torch.zeros(2, 3, 4, 4, dtype=torch.int64)}, r"input must be a float"),
-    ({"boxes": make_rois(torch.float64)}, r"rois and input must have the same dtype"),
-    ({"boxes": [torch.zeros(1, 4, dtype=torch.float64)] * 2}, r"boxes\[0\] and input"),
-    ({"output_size": 0}, r"output_size must be positive"),
-    ({"output_size": (2, -1)}, r"output_size must be positive"),
-    ({"output_size": (-2, 3)}, r"output_size must be positive"),
-    ({"spatial_scale": -0.5}, r"spatial_scale must be positive"),
-    ({"spatial_scale": 0.0}, r"spatial_scale must be positive"),
+    (
+        {"boxes": torch.zeros(3, 4)},
+        AssertionError,
+        r"rois must be a Tensor\[K, 5\].*Tensor\[3, 4\]",
+    ),
+    ({"boxes": torch.zeros(3)}, IndexError, r"rois must be a Tensor\[K, 5\]"),
+    (
+        {"boxes": [torch.zeros(2, 5), torch.zeros(0, 4)]},
+        AssertionError,
+        r"boxes\[0\] must be .*\[L, 4\]",
+    ),
+    ({"boxes": [torch.zeros(4)]}, IndexError, r"boxes\[0\] must be .*\[L, 4\], got Tensor\[4\]"),
+    (
+        {"boxes": [torch.zeros(2, 4)] * 3},
+        IndexError,
+        r"boxes must hold at most one Tensor\[L, 4\] per",
+    ),
+    ({"boxes": []}, ValueError, r"boxes must hold one Tensor\[L, 4\] per image, got an empty list"),
+    ({"boxes": None}, AssertionError, r"boxes must be a Tensor\[K, 5\] or a list .*got NoneType"),
+    ({"boxes": [[1.0, 1.0, 3.0, 3.0]]}, AttributeError, r"boxes\[0\] must be a float Tensor"),
+    (
+        {"input": torch.zeros(3, HEIGHT, WIDTH)},
+        RuntimeError,
+        r"input must be a float Tensor\[N, C, H, W\]",
+    ),
+    ({"input": torch.zeros(2, 3, 4, 4, dtype=torch.int64)}, RuntimeError, r"input must be a float"),
+    (
+        {"input": [torch.zeros(2, 3, 4, 4)]},
+        AttributeError,
+        r"input must be a float Tensor.*got list",
+    ),
+    ({"boxes": make_rois(torch.float64)}, RuntimeError, r"rois and input must have the same dtype"),
+    (
+        {"boxes": [torch.zeros(1, 4, dtype=torch.float64)] * 2},
+        RuntimeError,
+        r"boxes\[0\] and input",
+    ),
+    ({"output_size": 0}, ValueError, r"output_size must be positive"),
+    ({"output_size": (2, -1)}, RuntimeError, r"output_size must be positive"),
+    ({"output_size": (-2, 3)}, RuntimeError, r"output_size must be positive"),
+    ({"output_size": (2, 3, 4)}, ValueError, r"output_size must be positive \(height, width\)"),
+    ({"output_size": [2]}, IndexError, r"output_size must be one int or a pair"),
+    ({"output_size": 2.0}, RuntimeError, r"output_size must be an int or a pair of ints"),
+    ({"output_size": torch.tensor(2)}, TypeError, r"output_size must be an int or a pair of ints"),
+    ({"spatial_scale": -0.5}, ValueError, r"spatial_scale must be positive"),
+    ({"spatial_scale": 0.0}, ValueError, r"spatial_scale must be positive"),
 ]

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torch.fx
 from torch import nn
 
 from vops import FrozenBatchNorm2d
@@ -71,14 +72,33 @@ def test_frozen_batch_norm_repr_shows_features_and_eps():
     assert repr(FrozenBatchNorm2d(8, eps=0.001)) == "FrozenBatchNorm2d(8, eps=0.001)"
 
 
-def test_frozen_batch_norm_rejects_wrong_channel_count():
-    with pytest.raises(ValueError, match=r"C = num_features = 3, got Tensor\[1, 2, 4, 4\]"):
-        FrozenBatchNorm2d(3)(torch.zeros(1, 2, 4, 4))
+@pytest.mark.parametrize("shape", [(1, 2, 4, 4), (3, 4, 4), (1, 3, 4, 4, 4)])
+def test_frozen_batch_norm_rejects_input_that_is_not_n_c_h_w_with_c_channels(shape):
+    match = rf"C = num_features = 3, got Tensor\[{', '.join(map(str, shape))}\]"
+    with pytest.raises(ValueError, match=match):
+        FrozenBatchNorm2d(3)(torch.zeros(shape))
+    # torchvision's broadcasting failure for the same mistake is a RuntimeError.
+    with pytest.raises(RuntimeError):
+        FrozenBatchNorm2d(3)(torch.zeros(shape))
 
 
-def test_frozen_batch_norm_rejects_non_positive_num_features():
-    with pytest.raises(ValueError, match="num_features must be a positive int, got 0"):
-        FrozenBatchNorm2d(0)
+@pytest.mark.parametrize("num_features", [0, -2])
+def test_frozen_batch_norm_rejects_non_positive_num_features(num_features):
+    with pytest.raises(
+        ValueError, match=f"num_features must be a positive int, got {num_features}"
+    ):
+        FrozenBatchNorm2d(num_features)
+
+
+def test_frozen_batch_norm_fx_traces_with_its_input_check_as_a_leaf():
+    bn = _batch_norm_with_statistics(3)
+    frozen = FrozenBatchNorm2d(3)
+    frozen.load_state_dict(bn.state_dict())
+    traced = torch.fx.symbolic_trace(nn.Sequential(frozen))
+    x = torch.randn(2, 3, 2, 2, generator=torch.Generator().manual_seed(4))
+    torch.testing.assert_close(traced(x), bn(x))
+    with pytest.raises(ValueError, match="num_features = 3"):
+        traced(torch.zeros(2, 4, 2, 2))
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")

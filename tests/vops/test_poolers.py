@@ -167,7 +167,7 @@ def test_scripted_pooler_matches_eager(constant_pyramid):
 def test_repr_shows_configuration():
     pooler = MultiScaleRoIAlign(["0", "1"], 7, 2)
     assert repr(pooler) == (
-        "MultiScaleRoIAlign(featmap_names=['0', '1'], output_size=[7, 7], sampling_ratio=2)"
+        "MultiScaleRoIAlign(featmap_names=['0', '1'], output_size=(7, 7), sampling_ratio=2)"
     )
 
 
@@ -175,14 +175,14 @@ def test_repr_shows_configuration():
     "x, boxes, image_shapes, message",
     [
         (
-            {"p2": torch.zeros(1, 1, 128, 128), "p3": torch.zeros(1, 1, 64, 64)},
+            {"c2": torch.zeros(1, 1, 128, 128)},
             [_square(8)],
             [(IMAGE, IMAGE)],
-            "missing 'p4'",
+            r"at least one name in featmap_names \['p2', 'p3', 'p4'\], got keys \['c2'\]",
         ),
         (None, [_square(8), _square(8)], [(IMAGE, IMAGE)], "input has 1 images, got 2 tensors"),
-        (None, [torch.zeros(1, 3)], [(IMAGE, IMAGE)], r"boxes\[0\] must be a float Tensor\[N, 4\]"),
-        (None, [_square(8)], [(IMAGE, IMAGE)] * 2, "got 1 box tensors and 2 image shapes"),
+        (None, [torch.zeros(1, 3)], [(IMAGE, IMAGE)], r"boxes\[0\] must be a float Tensor\[L, 4\]"),
+        (None, [_square(8)], [], r"image_shapes must hold the \(height, width\) of each image"),
         (None, [_square(8)], [(0, 0)], "image_shapes must be positive"),
         (
             {
@@ -216,10 +216,10 @@ def test_repr_shows_configuration():
         ),
     ],
     ids=[
-        "missing-map",
+        "no-map",
         "boxes-per-image",
         "box-shape",
-        "image-shapes-per-image",
+        "no-image-shapes",
         "image-shape-empty",
         "level-gap",
         "non-square-stride",
@@ -235,11 +235,35 @@ def test_pooler_rejects_bad_inputs(constant_pyramid, x, boxes, image_shapes, mes
 @pytest.mark.parametrize(
     "featmap_names, output_size, message",
     [
-        ([], 2, "featmap_names must be a non-empty list of str"),
-        ("p2", 2, "featmap_names must be a non-empty list of str"),
+        ([], 2, "featmap_names must name at least one feature map"),
+        ("p2", 2, "featmap_names must be a list of str, got 'p2'"),
         (["p2"], 0, "output_size must be positive"),
     ],
 )
 def test_pooler_rejects_bad_configuration(featmap_names, output_size, message):
     with pytest.raises(ValueError, match=message):
         MultiScaleRoIAlign(featmap_names, output_size, 2)
+
+
+def test_names_missing_from_the_input_are_skipped_like_torchvision(constant_pyramid):
+    boxes = [torch.cat([_square(224), _square(16), _square(112)])]
+    present = {name: constant_pyramid[name] for name in ("p2", "p3")}
+    pooler = MultiScaleRoIAlign(["p2", "absent", "p3"], output_size=1, sampling_ratio=2)
+    out = pooler(present, boxes, [(IMAGE, IMAGE)])
+    # Level 4 is gone: its box goes to the coarsest level left.
+    assert out.flatten().tolist() == [3.0, 2.0, 3.0]
+
+
+def test_only_the_largest_image_shape_matters(constant_pyramid):
+    pooler = MultiScaleRoIAlign(list(LEVELS), output_size=1, sampling_ratio=2)
+    boxes = [_square(224)]
+    one = pooler(constant_pyramid, boxes, [(IMAGE, IMAGE)])
+    more = pooler(constant_pyramid, boxes, [(IMAGE // 2, IMAGE), (IMAGE, IMAGE // 4), (3, 3)])
+    assert one.item() == more.item() == 4.0
+
+
+def test_boxes_for_fewer_images_than_the_batch_pool_the_first_images():
+    pyramid = {"p2": torch.arange(2.0).view(2, 1, 1, 1).expand(2, 1, 128, 128)}
+    pooler = MultiScaleRoIAlign(["p2"], output_size=1, sampling_ratio=2)
+    out = pooler(pyramid, [_square(64)], [(IMAGE, IMAGE), (IMAGE, IMAGE)])
+    assert out.flatten().tolist() == [0.0]

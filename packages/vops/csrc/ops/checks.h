@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ops/geometry.h"
+#include "ops/pair_iou.h"
 
 namespace vops::ops {
 
@@ -76,6 +77,39 @@ int64_t roi_batch_index(const T* roi, int64_t k, int64_t batch_size, double spat
                     static_cast<double>(roi[2]), ", ", static_cast<double>(roi[3]), ", ",
                     static_cast<double>(roi[4]), ")");
   return static_cast<int64_t>(b);
+}
+
+// Checks of the pairwise IoU ops' inputs: [N, k] and [M, k] boxes of one dtype and device.
+inline void check_box_pairs(const at::Tensor& boxes1, const at::Tensor& boxes2, int64_t k,
+                            const char* op) {
+  TORCH_CHECK(boxes1.dim() == 2 && boxes1.size(1) == k, op, ": boxes1 must be a Tensor[N, ", k,
+              "], got ", boxes1.sizes());
+  TORCH_CHECK(boxes2.dim() == 2 && boxes2.size(1) == k, op, ": boxes2 must be a Tensor[M, ", k,
+              "], got ", boxes2.sizes());
+  TORCH_CHECK(boxes1.scalar_type() == boxes2.scalar_type(), op,
+              ": boxes1 and boxes2 must have the same dtype, got ", boxes1.scalar_type(), " and ",
+              boxes2.scalar_type());
+  check_same_device(boxes2, boxes1, "boxes2", "boxes1");
+}
+
+// Checks of box_iou_rotated's inputs: [N, 5] and [M, 5] float32 or float64 boxes.
+inline void check_rotated_box_pairs(const at::Tensor& boxes1, const at::Tensor& boxes2) {
+  check_box_pairs(boxes1, boxes2, 5, "box_iou_rotated");
+  TORCH_CHECK(boxes1.scalar_type() == at::kFloat || boxes1.scalar_type() == at::kDouble,
+              "box_iou_rotated: boxes must be float32 or float64, got ", boxes1.scalar_type());
+}
+
+// The format argument of box_iou as the geometry's enum.
+inline geometry::AlignedFormat aligned_format(c10::string_view fmt) {
+  if (fmt == "xyxy") return geometry::AlignedFormat::kXyxy;
+  if (fmt == "xywh") return geometry::AlignedFormat::kXywh;
+  TORCH_CHECK(fmt == "cxcywh", "box_iou: fmt must be 'xyxy', 'xywh' or 'cxcywh', got '", fmt, "'");
+  return geometry::AlignedFormat::kCxcywh;
+}
+
+// The dtype box_iou returns for boxes of `dtype`.
+inline at::ScalarType aligned_iou_dtype(at::ScalarType dtype) {
+  return at::isFloatingType(dtype) ? dtype : at::kFloat;
 }
 
 }  // namespace vops::ops

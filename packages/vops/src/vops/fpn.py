@@ -4,8 +4,13 @@ gives every backbone stage the same number of channels and the semantics of the 
 from collections import OrderedDict
 from collections.abc import Callable
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ._errors import ArgumentError, ArgumentIndexError, ArgumentTypeError
+from ._fx import leaf_call
+from .misc import Conv2dNormActivation
 
 
 class ExtraFPNBlock(nn.Module):
@@ -27,10 +32,11 @@ class LastLevelMaxPool(ExtraFPNBlock):
     """Adds level ``"pool"``: the last FPN output subsampled by 2 (``max_pool2d``, kernel 1,
     stride 2), as Faster R-CNN's RPN uses for its coarsest anchors."""
 
+    # The argument names are torchvision's: x are the FPN outputs, y the backbone features.
     def forward(
-        self, results: list[Tensor], x: list[Tensor], names: list[str]
+        self, x: list[Tensor], y: list[Tensor], names: list[str]
     ) -> tuple[list[Tensor], list[str]]:
-        results, names = list(results), list(names)
+        results, names = list(x), list(names)
         results.append(F.max_pool2d(results[-1], kernel_size=1, stride=2, padding=0))
         names.append("pool")
         return results, names
@@ -51,42 +57,45 @@ class LastLevelP6P7(ExtraFPNBlock):
         super().__init__()
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if value <= 0:
-                raise ValueError(f"{name} must be a positive int, got {value}")
+                raise ArgumentError(f"{name} must be a positive int, got {value}")
         self.p6 = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=2, padding=1)
         self.p7 = nn.Conv2d(out_channels, out_channels, kernel_size=3, stride=2, padding=1)
         for conv in (self.p6, self.p7):
             nn.init.kaiming_uniform_(conv.weight, a=1)
             nn.init.zeros_(conv.bias)
-        self.use_p5 = in_channels == out_channels
+        self.use_P5 = in_channels == out_channels
 
+    # The argument names are torchvision's: p are the FPN outputs, c the backbone features.
     def forward(
-        self, results: list[Tensor], x: list[Tensor], names: list[str]
+        self, p: list[Tensor], c: list[Tensor], names: list[str]
     ) -> tuple[list[Tensor], list[str]]:
-        source = results[-1] if self.use_p5 else x[-1]
+        source = p[-1] if self.use_P5 else c[-1]
         p6 = self.p6(source)
         p7 = self.p7(F.relu(p6))
-        results, names = list(results), list(names)
+        results, names = list(p), list(names)
         results.extend([p6, p7])
         names.extend(["p6", "p7"])
         return results, names
 
 
-def _conv_block(
-    in_channels: int,
-    out_channels: int,
-    kernel_size: int,
-    norm_layer: Callable[..., nn.Module] | None,
-) -> nn.Sequential:
-    conv = nn.Conv2d(
-        in_channels,
-        out_channels,
-        kernel_size,
-        padding=kernel_size // 2,
-        bias=norm_layer is None,
-    )
-    if norm_layer is None:
-        return nn.Sequential(conv)
-    return nn.Sequential(conv, norm_layer(out_channels))
+def _check_pyramid(names: list[str], features: list[Tensor], in_channels_list: list[int]) -> None:
+    """Require one ``Tensor[N, C_i, H, W]`` per entry of ``in_channels_list``."""
+    if not torch.jit.is_scripting():
+        # Under torch.fx the check becomes a graph node, run when the traced module runs.
+        traced = leaf_call(_check_pyramid, names, features, in_channels_list)
+        if traced is not None:
+            return
+    if len(features) != len(in_channels_list):
+        raise ArgumentError(
+            f"x must hold {len(in_channels_list)} feature maps, one per entry of "
+            f"in_channels_list, got {len(features)}: {names}"
+        )
+    for name, feature, channels in zip(names, features, in_channels_list, strict=True):
+        if feature.dim() != 4 or feature.size(1) != channels:
+            raise ArgumentError(
+                f"x['{name}'] must be a Tensor[N, {channels}, H, W], "
+                f"got Tensor{list(feature.shape)}"
+            )
 
 
 class FeaturePyramidNetwork(nn.Module):
@@ -116,25 +125,33 @@ class FeaturePyramidNetwork(nn.Module):
     ) -> None:
         super().__init__()
         if len(in_channels_list) == 0:
-            raise ValueError("in_channels_list must hold at least one channel count, got []")
+            raise ArgumentIndexError(
+                "in_channels_list must hold at least one channel count, got []"
+            )
         for i, channels in enumerate(in_channels_list):
             if channels <= 0:
-                raise ValueError(
+                raise ArgumentError(
                     f"in_channels_list must hold positive channel counts, got {channels} at "
                     f"index {i} of {list(in_channels_list)}"
                 )
         if out_channels <= 0:
-            raise ValueError(f"out_channels must be a positive int, got {out_channels}")
+            raise ArgumentError(f"out_channels must be a positive int, got {out_channels}")
         if extra_blocks is not None and not isinstance(extra_blocks, ExtraFPNBlock):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"extra_blocks must be an ExtraFPNBlock or None, got {type(extra_blocks).__name__}"
             )
         self.in_channels_list = list(in_channels_list)
         self.inner_blocks = nn.ModuleList(
-            _conv_block(channels, out_channels, 1, norm_layer) for channels in in_channels_list
+            Conv2dNormActivation(
+                channels, out_channels, 1, padding=0, norm_layer=norm_layer, activation_layer=None
+            )
+            for channels in in_channels_list
         )
         self.layer_blocks = nn.ModuleList(
-            _conv_block(out_channels, out_channels, 3, norm_layer) for _ in in_channels_list
+            Conv2dNormActivation(
+                out_channels, out_channels, 3, norm_layer=norm_layer, activation_layer=None
+            )
+            for _ in in_channels_list
         )
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
@@ -180,17 +197,7 @@ class FeaturePyramidNetwork(nn.Module):
         """
         names = list(x.keys())
         features = list(x.values())
-        if len(features) != len(self.in_channels_list):
-            raise ValueError(
-                f"x must hold {len(self.in_channels_list)} feature maps, one per entry of "
-                f"in_channels_list, got {len(features)}: {names}"
-            )
-        for name, feature, channels in zip(names, features, self.in_channels_list, strict=True):
-            if feature.dim() != 4 or feature.size(1) != channels:
-                raise ValueError(
-                    f"x['{name}'] must be a Tensor[N, {channels}, H, W], "
-                    f"got Tensor{list(feature.shape)}"
-                )
+        _check_pyramid(names, features, self.in_channels_list)
 
         laterals: list[Tensor] = []
         for i, inner_block in enumerate(self.inner_blocks):

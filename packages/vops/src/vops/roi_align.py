@@ -4,6 +4,7 @@ import torch
 from torch import Tensor, nn
 from torch.jit.annotations import BroadcastingList2
 
+from ._fx import leaf_call
 from ._validation import checked_roi_arguments
 
 
@@ -17,10 +18,13 @@ def roi_align(
 ) -> Tensor:
     """Pool each region of interest to a fixed size by bilinear sampling.
 
+    Under ``torch.fx.symbolic_trace`` the call is recorded as one graph node.
+
     Args:
         input: feature map ``Tensor[N, C, H, W]``.
-        boxes: ``Tensor[K, 5]`` rows of ``(batch index, x1, y1, x2, y2)``, or a list of ``N``
-            ``Tensor[L_i, 4]`` boxes, one per image. Same dtype and device as ``input``.
+        boxes: ``Tensor[K, 5]`` rows of ``(batch index, x1, y1, x2, y2)``, or a list (or tuple)
+            of ``Tensor[L_i, 4]`` boxes, one per image from the first (at most ``N``). Same
+            dtype and device as ``input``.
         output_size: ``(height, width)`` of each pooled region, or one int for both.
         spatial_scale: factor from box coordinates to ``input`` coordinates (e.g. 1/16).
         sampling_ratio: sampling points per bin along each axis; ``<= 0`` picks
@@ -31,6 +35,12 @@ def roi_align(
     Returns:
         ``Tensor[K, C, output_size[0], output_size[1]]``.
     """
+    if not torch.jit.is_scripting():
+        traced = leaf_call(
+            roi_align, input, boxes, output_size, spatial_scale, sampling_ratio, aligned
+        )
+        if traced is not None:
+            return traced
     rois, size = checked_roi_arguments(input, boxes, output_size, spatial_scale)
     return torch.ops.vops.roi_align(
         input, rois, spatial_scale, size[0], size[1], sampling_ratio, aligned
