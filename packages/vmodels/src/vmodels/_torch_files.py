@@ -8,7 +8,6 @@ from typing import Any
 
 import torch
 
-
 # torch.save writes a zip archive; before torch 1.6 (and many published checkpoints) it wrote a
 # pickle stream that begins with this pickled magic number.
 _LEGACY_TORCH_MAGIC = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)
