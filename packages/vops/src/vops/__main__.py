@@ -4,7 +4,16 @@ import torch
 
 import vops
 
-OPS = ("nms", "batched_nms", "roi_align", "_roi_align_backward", "roi_pool", "_roi_pool_backward")
+OPS = (
+    "nms",
+    "batched_nms",
+    "box_iou",
+    "box_iou_rotated",
+    "roi_align",
+    "_roi_align_backward",
+    "roi_pool",
+    "_roi_pool_backward",
+)
 DISPATCH_KEYS = ("CPU", "CUDA")
 
 
