@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from model_checks import randomize_norm_statistics
 from torch import nn
 
 import vops
@@ -16,19 +17,6 @@ tv_ops = torchvision.ops
 
 def _seeded(*shape: int, seed: int = 0) -> torch.Tensor:
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
-
-
-def _randomize(module: nn.Module, seed: int = 0) -> None:
-    """Non-trivial batch-norm statistics, so eval outputs depend on every buffer."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for bn in module.modules():
-            if isinstance(bn, nn.modules.batchnorm._BatchNorm):
-                c = bn.num_features
-                bn.running_mean.copy_(torch.randn(c, generator=generator))
-                bn.running_var.copy_(0.5 + torch.rand(c, generator=generator))
-                bn.weight.copy_(0.5 + torch.rand(c, generator=generator))
-                bn.bias.copy_(torch.randn(c, generator=generator))
 
 
 # name -> (class name, positional args, keyword args, input shape)
@@ -91,7 +79,7 @@ def _pair(name: str) -> tuple[nn.Module, nn.Module]:
     cls, args, kwargs, _ = LAYERS[name]
     torch.manual_seed(0)
     theirs = getattr(tv_ops, cls)(*args, **kwargs)
-    _randomize(theirs)
+    randomize_norm_statistics(theirs, torch.Generator().manual_seed(0))
     ours = getattr(vops, cls)(*args, **kwargs)
     return theirs, ours
 

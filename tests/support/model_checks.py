@@ -14,7 +14,7 @@ def randomize_norm_statistics(model: nn.Module, generator: torch.Generator) -> N
     outputs depend on each buffer landing in the right place."""
     with torch.no_grad():
         for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):  # 1d, 2d and 3d
                 c = module.num_features
                 module.running_mean.copy_(0.1 * torch.randn(c, generator=generator))
                 module.running_var.copy_(0.5 + torch.rand(c, generator=generator))

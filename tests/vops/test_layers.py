@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.fx
 import torch.nn.functional as F
+from model_checks import randomize_norm_statistics
 from torch import nn
 
 from vops import (
@@ -18,18 +19,6 @@ from vops import (
 
 def _seeded(*shape: int, seed: int = 0) -> torch.Tensor:
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
-
-
-def _randomize_batch_norms(module: nn.Module, seed: int = 0) -> None:
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for bn in module.modules():
-            if isinstance(bn, nn.modules.batchnorm._BatchNorm):
-                c = bn.num_features
-                bn.running_mean.copy_(torch.randn(c, generator=generator))
-                bn.running_var.copy_(0.5 + torch.rand(c, generator=generator))
-                bn.weight.copy_(0.5 + torch.rand(c, generator=generator))
-                bn.bias.copy_(torch.randn(c, generator=generator))
 
 
 def test_conv2d_norm_activation_defaults_are_conv_batch_norm_inplace_relu():
@@ -114,7 +103,7 @@ def test_conv2d_norm_activation_passes_stride_and_groups_to_the_conv():
 
 def test_conv2d_norm_activation_computes_relu_of_normalized_convolution():
     block = Conv2dNormActivation(3, 4, 3, stride=2)
-    _randomize_batch_norms(block)
+    randomize_norm_statistics(block, torch.Generator().manual_seed(0))
     block.eval()
     x = _seeded(2, 3, 7, 6, seed=1)
     conv, bn = block[0], block[1]
@@ -264,7 +253,7 @@ LAYERS = {
 def test_layers_script_and_fx_trace_to_the_eager_result(name):
     build, shape = LAYERS[name]
     layer = build()
-    _randomize_batch_norms(layer)
+    randomize_norm_statistics(layer, torch.Generator().manual_seed(0))
     layer.eval()
     x = _seeded(*shape, seed=6)
     expected = layer(x)
