@@ -250,14 +250,6 @@ def test_coco_joint_transforms_get_the_model_target(make_coco):
     assert ds[1] == ((W, H), 1)
 
 
-def test_coco_wrong_keypoint_count_is_named(make_coco):
-    data = coco_json()
-    data["annotations"][0]["keypoints"] = [1, 2, 2]
-    ds = CocoDetection(*make_coco(data), target_format="model")
-    with pytest.raises(ValueError, match=r"image 3: .*annotation 1 has 3 keypoint values"):
-        ds[0]
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -318,3 +310,123 @@ def test_coco_image_size_disagreeing_with_the_json_is_named(make_coco, write_ima
     ds = CocoDetection(root, ann_file, target_format="model")
     with pytest.raises(ValueError, match=f"{root}/b.jpg is 7x4 but .* says 6x4"):
         ds[1]
+
+
+# --- hostile annotation files ----------------------------------------------------------------
+
+
+DELETE = object()
+
+
+def with_change(path, value):
+    """``coco_json()`` with ``data[path[0]][path[1]]...`` set to ``value`` (or deleted when
+    ``value`` is ``DELETE``)."""
+    data = coco_json()
+    *parents, last = path
+    node = data
+    for key in parents:
+        node = node[key]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return data
+
+
+def test_coco_model_format_refuses_an_annotation_of_an_unknown_category(make_coco):
+    root, ann_file = make_coco(with_change(("annotations", 1, "category_id"), 42))
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"{ann_file}: annotation 2 of image 3 has category_id 42, which is not in "
+            "'categories' (ids [1, 3])"
+        ),
+    ):
+        CocoDetection(root, ann_file, target_format="model")
+    with pytest.raises(ValueError, match=r"category_id 42, which is not in .* nor in label_map"):
+        CocoDetection(root, ann_file, target_format="model", label_map={1: 1, 3: 2})
+    # The raw format returns the file's annotations unchecked, as torchvision does.
+    assert CocoDetection(root, ann_file)[0][1][1]["category_id"] == 42
+
+
+def test_coco_label_map_relabels_and_keeps_only_the_mapped_categories(make_coco):
+    root, ann_file = make_coco()
+    relabelled = CocoDetection(root, ann_file, target_format="model", label_map={1: 2, 3: 1})
+    assert relabelled[0][1]["labels"].tolist() == [2, 1]
+    cars = CocoDetection(root, ann_file, target_format="model", label_map={3: 1})
+    target = cars[0][1]
+    assert target["labels"].tolist() == [1]
+    torch.testing.assert_close(target["boxes"], torch.tensor([[4.0, 1.0, 6.0, 4.0]]))
+    assert target["masks"].shape == (1, H, W) and target["keypoints"].shape == (1, 17, 3)
+
+
+def test_coco_label_map_can_name_a_category_the_file_does_not_declare(make_coco):
+    root, ann_file = make_coco(with_change(("annotations", 1, "category_id"), 42))
+    ds = CocoDetection(root, ann_file, target_format="model", label_map={1: 1, 3: 2, 42: 3})
+    assert ds[0][1]["labels"].tolist() == [1, 3]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"label_map": {1: 0}}, "label_map maps category 1 to 0; labels must be ints >= 1"),
+        ({"label_map": {1: 1.5}}, "label_map maps category 1 to 1.5; labels must be ints >= 1"),
+        ({"label_map": [1, 2]}, "label_map must be a mapping from category id to label"),
+        (
+            {"label_map": {1: 1}, "target_format": "raw"},
+            "label_map applies to target_format='model' only",
+        ),
+    ],
+    ids=["background", "float", "list", "raw"],
+)
+def test_coco_label_map_is_checked(make_coco, kwargs, message):
+    kwargs = {"target_format": "model", **kwargs}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CocoDetection(*make_coco(), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("bbox",), [1, 0, 2], "bbox must be 4 numbers [x, y, width, height], got [1, 0, 2]"),
+        (("bbox",), [1, 0, "2", 3], "bbox must be 4 numbers [x, y, width, height], got [1, 0,"),
+        (("bbox",), None, "bbox must be 4 numbers [x, y, width, height], got None"),
+        (("bbox",), DELETE, "'bbox' is missing"),
+        (("segmentation",), [1, 0, 3, 0, 3, 3], "segmentation must be a list of polygons"),
+        (("segmentation",), [[1, 0, 3, 0, 3]], "polygon 0 has 5 numbers, expected x, y pairs"),
+        (("segmentation",), [[1, 0, 3, "0", 3, 3]], "polygon 0 must hold numbers"),
+        (("segmentation",), {"counts": [24]}, "segmentation must be a list of polygons"),
+        (
+            ("segmentation",),
+            {"counts": [24], "size": [H + 1, W]},
+            f"RLE of size [{H + 1}, {W}] on an image of size [{H}, {W}]",
+        ),
+        (("keypoints",), [1, 2, 2], "3 keypoint values, expected 3 x 17"),
+        (("keypoints",), ["a"] * 51, "keypoints must be numbers"),
+        (("area",), "big", "area must be a number, got 'big'"),
+        (("iscrowd",), 2, "iscrowd must be 0 or 1, got 2"),
+    ],
+    ids=[
+        "bbox-3",
+        "bbox-str",
+        "bbox-none",
+        "bbox-missing",
+        "flat-polygon",
+        "odd-polygon",
+        "polygon-str",
+        "rle-no-size",
+        "rle-size",
+        "keypoints-count",
+        "keypoints-str",
+        "area",
+        "iscrowd",
+    ],
+)
+def test_coco_malformed_annotation_fields_name_the_annotation_and_image(
+    make_coco, path, value, message
+):
+    root, ann_file = make_coco(with_change(("annotations", 0, *path), value))
+    ds = CocoDetection(root, ann_file, target_format="model")
+    with pytest.raises(ValueError, match=re.escape(f"{ann_file}: annotation 1 of image 3: ")) as e:
+        ds[0]
+    assert message in str(e.value)

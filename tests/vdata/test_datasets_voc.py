@@ -195,3 +195,27 @@ def test_voc_downloads_the_year_archive(tmp_path, write_image, http_server, rout
     ds = VOCSegmentation(tmp_path / "root", download=True)
     np.testing.assert_array_equal(np.asarray(ds[0][1]), MASK)
     assert "Year: 2012" in repr(ds)
+
+
+@pytest.mark.parametrize(
+    ("bndbox", "message"),
+    [
+        ("<xmin>nan</xmin><ymin>1</ymin><xmax>5</xmax><ymax>4</ymax>", "xmin 'nan' is no number"),
+        ("<xmin>2</xmin><ymin>1</ymin><xmax>five</xmax><ymax>4</ymax>", "xmax 'five' is no number"),
+        ("<xmin>5</xmin><ymin>1</ymin><xmax>2</xmax><ymax>4</ymax>", "xmin 5 > xmax 2"),
+        ("<xmin>2</xmin><ymin>4</ymin><xmax>5</xmax><ymax>1</ymax>", "ymin 4 > ymax 1"),
+    ],
+    ids=["nan", "word", "x-inverted", "y-inverted"],
+)
+def test_voc_detection_malformed_box_names_the_file_and_object(
+    tmp_path, write_image, bndbox, message
+):
+    xml = XML_TWO_OBJECTS.replace(
+        "<xmin>2</xmin><ymin>1</ymin><xmax>5</xmax><ymax>4</ymax>", bndbox, 1
+    )
+    make_voc(tmp_path / "VOCdevkit" / "VOC2012", write_image, xml)
+    ds = VOCDetection(tmp_path, target_format="model")
+    with pytest.raises(
+        ValueError, match=re.escape(f"2007_000032.xml: object 0 (aeroplane): {message}")
+    ):
+        ds[0]

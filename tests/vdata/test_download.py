@@ -3,6 +3,7 @@ of hand-built malicious archives."""
 
 import hashlib
 import io
+import math
 import socket
 import tarfile
 import zipfile
@@ -171,10 +172,12 @@ def make_tar(path, members, mode="w"):
     return path
 
 
-def make_zip(path, members):
+def make_zip(path, members, compression=zipfile.ZIP_STORED):
     with zipfile.ZipFile(path, "w") as zf:
         for name, content in members:
-            zf.writestr(zipfile.ZipInfo(name), content)
+            info = zipfile.ZipInfo(name)
+            info.compress_type = compression
+            zf.writestr(info, content)
     return path
 
 
@@ -229,3 +232,92 @@ def test_extract_rejects_a_file_that_is_no_archive(tmp_path):
     (tmp_path / "x.tar").write_bytes(PAYLOAD)
     with pytest.raises(ValueError, match=r"x\.tar is neither a tar nor a zip archive"):
         extract_archive(tmp_path / "x.tar", tmp_path / "out")
+
+
+# --- extraction limits (archive bombs) -----------------------------------------------------
+
+ZEROS = bytes(4 << 20)  # 4 MiB that compress about 1000-fold
+
+
+def make_archive(path, members):
+    """A deflated zip or a gzipped tar, after ``path``'s suffix."""
+    if path.suffix == ".zip":
+        return make_zip(path, members, compression=zipfile.ZIP_DEFLATED)
+    return make_tar(path, members, mode="w:gz")
+
+
+@pytest.fixture(params=["bomb.zip", "bomb.tar.gz"])
+def bomb(request, tmp_path):
+    return make_archive(tmp_path / request.param, [("ok.txt", b"x"), ("zeros.bin", ZEROS)])
+
+
+def test_extract_refuses_an_archive_bomb_over_the_ratio_limit(tmp_path, bomb):
+    out = tmp_path / "out"
+    with pytest.raises(
+        ValueError,
+        match=f"refusing to extract {bomb}: its members hold at least 4194305 "
+        r"bytes, \d+ times its size, over the limit of 100 \(max_ratio",
+    ):
+        extract_archive(bomb, out)
+    assert list(out.iterdir()) == []  # checked before anything is written
+
+
+def test_extract_refuses_an_archive_over_the_size_limit(tmp_path, bomb):
+    out = tmp_path / "out"
+    with pytest.raises(
+        ValueError,
+        match=f"refusing to extract {bomb}: its members hold at least 4194305 "
+        r"bytes, over the limit of 1000000 bytes \(max_size",
+    ):
+        extract_archive(bomb, out, max_size=1_000_000, max_ratio=math.inf)
+    assert list(out.iterdir()) == []
+
+
+def test_extract_limits_can_be_lifted_by_argument(tmp_path, bomb):
+    extract_archive(bomb, tmp_path / "out", max_ratio=math.inf)
+    assert (tmp_path / "out" / "zeros.bin").read_bytes() == ZEROS
+
+
+def test_extract_limits_come_from_the_environment_and_arguments_win(tmp_path, bomb, monkeypatch):
+    monkeypatch.setenv("VDATA_EXTRACT_MAX_RATIO", "inf")
+    extract_archive(bomb, tmp_path / "out")
+    assert (tmp_path / "out" / "zeros.bin").stat().st_size == len(ZEROS)
+    monkeypatch.setenv("VDATA_EXTRACT_MAX_SIZE", "1000")
+    with pytest.raises(ValueError, match=r"over the limit of 1000 bytes \(max_size"):
+        extract_archive(bomb, tmp_path / "again")
+    extract_archive(bomb, tmp_path / "again", max_size=len(ZEROS) + 1)
+
+
+@pytest.mark.parametrize(
+    ("environment", "kwargs", "message"),
+    [
+        ({"VDATA_EXTRACT_MAX_RATIO": "lots"}, {}, "VDATA_EXTRACT_MAX_RATIO must be a positive"),
+        ({"VDATA_EXTRACT_MAX_SIZE": "-1"}, {}, "VDATA_EXTRACT_MAX_SIZE must be a positive"),
+        ({}, {"max_ratio": 0}, "max_ratio must be a positive number, got 0"),
+        ({}, {"max_size": "1"}, "max_size must be a positive number, got '1'"),
+    ],
+    ids=["env-ratio", "env-size", "arg-ratio", "arg-size"],
+)
+def test_extract_names_an_invalid_limit(tmp_path, bomb, monkeypatch, environment, kwargs, message):
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(ValueError, match=message):
+        extract_archive(bomb, tmp_path / "out", **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["small.zip", "small.tar.gz"])
+def test_extract_does_not_hold_small_archives_to_the_ratio(tmp_path, name):
+    archive = make_archive(tmp_path / name, [("zeros.bin", bytes(512 << 10))])  # ratio ~500
+    extract_archive(archive, tmp_path / "out")
+    assert (tmp_path / "out" / "zeros.bin").stat().st_size == 512 << 10
+
+
+def test_extract_refuses_a_tar_bomb_from_its_first_headers(tmp_path):
+    # Cut short after the first members: refused from the headers read so far, without
+    # inflating the rest (which would fail here, on the cut).
+    archive = make_tar(tmp_path / "bomb.tar.gz", [("a.bin", ZEROS), ("b.bin", ZEROS)], "w:gz")
+    data = archive.read_bytes()
+    archive.write_bytes(data[: len(data) * 3 // 4])
+    with pytest.raises(ValueError, match="its members hold at least 4194304 bytes"):
+        extract_archive(archive, tmp_path / "out")

@@ -347,10 +347,11 @@ def test_nms_nan_boxes_neither_suppress_nor_are_suppressed():
     assert vops.nms(boxes, scores, 0.5).tolist() == [1, 0, 3]
 
 
-def test_nms_nan_threshold_suppresses_nothing():
+def test_nms_nan_threshold_is_an_error_not_keeping_every_box():
     boxes = as_boxes([[0, 0, 10, 10]] * 3)
     scores = torch.tensor([0.1, 0.3, 0.2], dtype=torch.float64)
-    assert vops.nms(boxes, scores, NAN).tolist() == [1, 2, 0]
+    with pytest.raises(ValueError, match="iou_threshold must be a number, got nan"):
+        vops.nms(boxes, scores, NAN)
 
 
 @pytest.mark.parametrize("threshold", [-0.5, 0.5])

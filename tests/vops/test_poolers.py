@@ -202,7 +202,7 @@ def test_repr_shows_configuration():
             },
             [_square(8)],
             [(IMAGE, IMAGE)],
-            "same stride along height and width",
+            "along height and width from the largest image_shapes",
         ),
         (
             {

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <c10/util/safe_numerics.h>
 
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "ops/geometry.h"
@@ -38,32 +41,77 @@ inline void check_batched_nms_idxs(const at::Tensor& idxs, const at::Tensor& box
   check_same_device(idxs, boxes, "idxs", "boxes");
 }
 
+// The largest tensor a RoI op will allocate: far beyond any real pooled output, and small enough
+// that a mistyped output_size fails here, naming it, instead of in the allocator.
+constexpr int64_t kMaxResultBytes = int64_t{1} << 40;
+
+inline void check_spatial_scale(double spatial_scale, const char* op) {
+  TORCH_CHECK(spatial_scale > 0 && spatial_scale < std::numeric_limits<double>::infinity(), op,
+              ": spatial_scale must be positive and finite, got ", spatial_scale);
+}
+
+// Requires a result of `sizes` with `element_size`-byte elements to stay under kMaxResultBytes,
+// computed without overflow; `what` names the arguments that set its size.
+inline void check_result_size(at::IntArrayRef sizes, int64_t element_size, const char* what,
+                              const char* op) {
+  uint64_t bytes = static_cast<uint64_t>(element_size);
+  bool too_large = false;
+  for (const int64_t size : sizes) {
+    too_large = too_large || c10::mul_overflows(bytes, static_cast<uint64_t>(size), &bytes) ||
+                bytes > static_cast<uint64_t>(kMaxResultBytes);
+  }
+  TORCH_CHECK(!too_large, op, ": ", what, " would give a result of shape ", sizes, " (",
+              element_size, "-byte elements), more than the ", kMaxResultBytes,
+              " bytes this op supports");
+}
+
 // Checks of a forward RoI op's inputs; `op` names it in the messages.
 inline void check_roi_op_inputs(const at::Tensor& input, const at::Tensor& rois,
-                                int64_t pooled_height, int64_t pooled_width, const char* op) {
+                                double spatial_scale, int64_t pooled_height, int64_t pooled_width,
+                                const char* op) {
   TORCH_CHECK(input.dim() == 4, op, ": input must be a Tensor[N, C, H, W], got ", input.sizes());
   TORCH_CHECK(rois.dim() == 2 && rois.size(1) == 5, op,
               ": rois must be a Tensor[K, 5] (batch index, x1, y1, x2, y2), got ", rois.sizes());
-  TORCH_CHECK(pooled_height > 0 && pooled_width > 0, op, ": output_size must be positive, got (",
-              pooled_height, ", ", pooled_width, ")");
+  TORCH_CHECK(pooled_height > 0 && pooled_width > 0, op,
+              ": output_size (pooled_height, pooled_width) must be positive, got (", pooled_height,
+              ", ", pooled_width, ")");
+  check_spatial_scale(spatial_scale, op);
   TORCH_CHECK(input.scalar_type() == rois.scalar_type(), op,
               ": input and rois must have the same dtype, got ", input.scalar_type(), " and ",
               rois.scalar_type());
   check_same_device(rois, input, "rois", "input");
+  const std::vector<int64_t> out_shape{rois.size(0), input.size(1), pooled_height, pooled_width};
+  check_result_size(out_shape, input.element_size(), "output_size (pooled_height, pooled_width)",
+                    op);
 }
 
-// Checks of a backward RoI op's inputs: `grad` is the gradient of the pooled output.
+// Checks of a backward RoI op's inputs: `grad` is the gradient of the pooled output, the result
+// is a Tensor[batch_size, channels, height, width] of grad's dtype.
 inline void check_roi_backward_inputs(const at::Tensor& grad, const at::Tensor& rois,
-                                      int64_t channels, int64_t pooled_height, int64_t pooled_width,
-                                      const char* op) {
+                                      double spatial_scale, int64_t pooled_height,
+                                      int64_t pooled_width, int64_t batch_size, int64_t channels,
+                                      int64_t height, int64_t width, const char* op) {
+  TORCH_CHECK(at::isFloatingType(grad.scalar_type()), op,
+              ": grad must be a floating-point Tensor, got dtype ", grad.scalar_type());
+  TORCH_CHECK(rois.scalar_type() == grad.scalar_type(), op, ": rois must have grad's dtype ",
+              grad.scalar_type(), ", got ", rois.scalar_type());
   TORCH_CHECK(rois.dim() == 2 && rois.size(1) == 5, op,
               ": rois must be a Tensor[K, 5] (batch index, x1, y1, x2, y2), got ", rois.sizes());
-  TORCH_CHECK(pooled_height > 0 && pooled_width > 0, op, ": output_size must be positive, got (",
-              pooled_height, ", ", pooled_width, ")");
+  TORCH_CHECK(pooled_height > 0 && pooled_width > 0, op,
+              ": output_size (pooled_height, pooled_width) must be positive, got (", pooled_height,
+              ", ", pooled_width, ")");
+  check_spatial_scale(spatial_scale, op);
+  TORCH_CHECK(batch_size >= 0 && channels >= 0 && height >= 0 && width >= 0, op,
+              ": batch_size, channels, height and width must be non-negative, got batch_size=",
+              batch_size, ", channels=", channels, ", height=", height, ", width=", width);
   const std::vector<int64_t> pooled_shape{rois.size(0), channels, pooled_height, pooled_width};
-  TORCH_CHECK(grad.sizes() == at::IntArrayRef(pooled_shape), op, ": grad must be a Tensor",
+  TORCH_CHECK(grad.sizes() == at::IntArrayRef(pooled_shape), op,
+              ": grad must be a Tensor[K, channels, pooled_height, pooled_width] = Tensor",
               at::IntArrayRef(pooled_shape), ", got ", grad.sizes());
   check_same_device(rois, grad, "rois", "grad");
+  const std::vector<int64_t> result_shape{batch_size, channels, height, width};
+  check_result_size(result_shape, grad.element_size(), "batch_size, channels, height and width",
+                    op);
 }
 
 // The image a RoI belongs to, checked against the batch size; `roi` points at its 5 values.

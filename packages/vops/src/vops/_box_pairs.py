@@ -43,8 +43,7 @@ def check_same_device(boxes1: Tensor, boxes2: Tensor) -> None:
     """Require ``boxes1`` and ``boxes2`` on one device."""
     if boxes1.device != boxes2.device:
         raise ArgumentError(
-            f"boxes1 and boxes2 must be on the same device, got {boxes1.device} and "
-            f"{boxes2.device}"
+            f"boxes1 and boxes2 must be on the same device, got {boxes1.device} and {boxes2.device}"
         )
 
 

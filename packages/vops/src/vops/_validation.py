@@ -52,6 +52,16 @@ def check_image_size(size: Any) -> None:
         raise ArgumentTypeError(f"size must be a pair (height, width), got {_type_name(size)}")
     if len(size) != 2:
         raise ArgumentError(f"size must be a pair (height, width), got {size!r}")
+    # Only a float can be NaN (a NaN clip bound is a no-op); symbolic sizes are not inspected.
+    for index, side in enumerate(size):
+        if isinstance(side, float) and side != side:
+            raise ArgumentError(f"size[{index}] must be a number, got {side}")
+
+
+def check_iou_threshold(iou_threshold: float) -> None:
+    """Require a number: every comparison with NaN is false, so NaN would keep every box."""
+    if iou_threshold != iou_threshold:
+        raise ArgumentError(f"iou_threshold must be a number, got {iou_threshold}")
 
 
 def check_scores(scores: Tensor, boxes: Tensor) -> None:

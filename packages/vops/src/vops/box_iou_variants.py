@@ -82,8 +82,12 @@ def _distance_iou_and_iou(boxes1: Tensor, boxes2: Tensor, eps: float) -> tuple[T
     iou = inter / union
     hull = pairwise_hull_sides(boxes1, boxes2)
     diagonal_squared = hull[..., 0] ** 2 + hull[..., 1] ** 2 + eps
-    centres1 = (boxes1[..., :2] + boxes1[..., 2:]) / 2
-    centres2 = (boxes2[..., :2] + boxes2[..., 2:]) / 2
-    offsets = centres1[..., :, None, :] - centres2[..., None, :, :]
-    centre_distance_squared = offsets[..., 0] ** 2 + offsets[..., 1] ** 2
+    # Per axis, the [..., N, M] offsets stay contiguous.
+    offset_x = _centre(boxes1, 0)[..., :, None] - _centre(boxes2, 0)[..., None, :]
+    offset_y = _centre(boxes1, 1)[..., :, None] - _centre(boxes2, 1)[..., None, :]
+    centre_distance_squared = offset_x**2 + offset_y**2
     return iou - centre_distance_squared / diagonal_squared, iou
+
+
+def _centre(boxes: Tensor, axis: int) -> Tensor:
+    return (boxes[..., axis] + boxes[..., axis + 2]) / 2

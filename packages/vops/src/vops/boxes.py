@@ -19,6 +19,7 @@ from ._fx import leaf_call
 from ._validation import (
     check_boxes,
     check_image_size,
+    check_iou_threshold,
     check_real_boxes,
     check_scores,
     check_tensor,
@@ -48,6 +49,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
             return traced
     check_boxes(boxes, "boxes")
     check_scores(scores, boxes)
+    check_iou_threshold(iou_threshold)
     return torch.ops.vops.nms(boxes, scores, iou_threshold)
 
 
@@ -75,6 +77,7 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
         check_tensor(idxs, "idxs", "Tensor[N]")
     check_boxes(boxes, "boxes")
     check_scores(scores, boxes)
+    check_iou_threshold(iou_threshold)
     if idxs.dim() != 1 or idxs.size(0) != boxes.size(0):
         raise ArgumentError(
             f"idxs must be a Tensor[N] with N = boxes.size(0) = {boxes.size(0)}, "

@@ -31,9 +31,7 @@ def generalized_box_iou_loss(
         ``Tensor[...]`` of per-pair losses for ``"none"``, else a scalar.
     """
     _check_loss_arguments(boxes1, boxes2, reduction)
-    iou, union, hull_width, hull_height = _overlap(
-        _coordinates(boxes1), _coordinates(boxes2), eps
-    )
+    iou, union, hull_width, hull_height = _overlap(_coordinates(boxes1), _coordinates(boxes2), eps)
     hull_area = hull_width * hull_height
     loss = 1 - (iou - (hull_area - union) / (hull_area + eps))
     return _reduce_box_loss(loss, reduction)

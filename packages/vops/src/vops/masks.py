@@ -19,9 +19,7 @@ def masks_to_boxes(masks: Tensor) -> Tensor:
         float32 ``Tensor[N, 4]``.
     """
     if masks.dim() != 3:
-        raise ArgumentIndexError(
-            f"masks must be a Tensor[N, H, W], got Tensor{list(masks.shape)}"
-        )
+        raise ArgumentIndexError(f"masks must be a Tensor[N, H, W], got Tensor{list(masks.shape)}")
     if masks.numel() == 0:
         return torch.zeros((masks.size(0), 4), dtype=torch.float32, device=masks.device)
     # torch reduces uint8 several times faster than bool or float, enough to pay for a copy.

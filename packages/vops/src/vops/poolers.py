@@ -30,9 +30,9 @@ def _pyramid_level(name: str, feature: Tensor, image_size: list[int]) -> int:
         levels.append(level)
     if levels[0] != levels[1]:
         raise ArgumentError(
-            f"feature map '{name}' of size {list(feature.shape[-2:])} must have the same stride "
-            f"along height and width from images of at most {image_size}, got strides "
-            f"2 ** {levels[0]} and 2 ** {levels[1]}"
+            f"x['{name}'] of size {list(feature.shape[-2:])} must have the same stride "
+            f"(a power of two) along height and width from the largest image_shapes "
+            f"{image_size}, got strides 2 ** {levels[0]} and 2 ** {levels[1]}"
         )
     return levels[0]
 
@@ -100,6 +100,22 @@ def _check_eager_types(x: dict[str, Tensor], boxes: list[Tensor]) -> list[Tensor
     return boxes
 
 
+def _check_finite_boxes(boxes: list[Tensor], rois: Tensor) -> None:
+    """Name the first non-finite box as ``boxes[i][j]``: one host sync for the whole batch, and
+    it must run here, since a NaN box is assigned no level and would silently pool to zeros.
+    Skipped under torch.compile and torch.export, which cannot trace the sync."""
+    if torch.compiler.is_compiling() or torch.compiler.is_exporting():
+        return
+    finite = torch.isfinite(rois[:, 1:]).all(dim=1)
+    if bool(finite.all()):
+        return
+    row = int(torch.where(~finite)[0][0])
+    for i, b in enumerate(boxes):
+        if row < b.size(0):
+            raise ArgumentError(f"boxes[{i}][{row}] must be finite, got {b[row].tolist()}")
+        row -= b.size(0)
+
+
 def _pool(
     feature: Tensor, rois: Tensor, level: int, output_size: list[int], sampling_ratio: int
 ) -> Tensor:
@@ -159,6 +175,8 @@ def _multiscale_roi_align(
         )
 
     rois = to_rois(boxes)
+    if not torch.jit.is_scripting():
+        _check_finite_boxes(boxes, rois)
     if len(features) == 1:
         return _pool(features[0], rois, k_min, output_size, sampling_ratio)
 

@@ -96,6 +96,9 @@ def _setup_context(ctx, inputs: tuple, output: tuple[Tensor, Tensor]) -> None:
 def _backward(ctx, grad: Tensor, grad_argmax: Tensor) -> tuple:
     rois, argmax = ctx.saved_tensors
     spatial_scale, pooled_height, pooled_width, with_argmax = ctx.params
+    # Autograd records the op when only the rois require grad; they get no gradient.
+    if not ctx.needs_input_grad[0]:
+        return (None,) * 6
     if not with_argmax:
         raise RuntimeError(
             "vops::roi_pool was called with with_argmax=False, so it cannot be differentiated; "

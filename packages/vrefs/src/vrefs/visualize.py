@@ -10,6 +10,26 @@ from vdata.utils import draw_bounding_boxes, draw_keypoints, draw_segmentation_m
 
 MASK_THRESHOLD = 0.5
 
+# Matplotlib's tab10 colours: distinct on dark and light images. vdata's default palette gives the
+# first object black (as torchvision's does), which vanishes on a dark picture.
+CLASS_COLORS = (
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+)
+
+
+def class_colors(labels: Sequence[int]) -> list[tuple[int, int, int]]:
+    """One colour per detection, the same for every detection of a class."""
+    return [CLASS_COLORS[label % len(CLASS_COLORS)] for label in labels]
+
 
 def to_uint8(image: Tensor) -> Tensor:
     """A float ``Tensor[3, H, W]`` in ``[0, 1]`` (or a uint8 one, unchanged) as uint8."""
@@ -41,16 +61,17 @@ def draw_detections(
     """
     keep = prediction["scores"].detach().cpu() >= score_threshold
     drawn = to_uint8(image)
+    labels = prediction["labels"].detach().cpu()[keep].tolist()
+    colors = class_colors(labels)
     if "masks" in prediction:
         masks = prediction["masks"].detach().cpu()[keep][:, 0] > MASK_THRESHOLD
-        drawn = draw_segmentation_masks(drawn, masks, alpha=0.5)
-    labels = prediction["labels"].detach().cpu()[keep].tolist()
+        drawn = draw_segmentation_masks(drawn, masks, alpha=0.5, colors=colors)
     scores = prediction["scores"].detach().cpu()[keep].tolist()
     names = [
         f"{class_names[label] if class_names else label} {score:.2f}"
         for label, score in zip(labels, scores, strict=True)
     ]
-    drawn = draw_bounding_boxes(drawn, prediction["boxes"].detach().cpu()[keep], names)
+    drawn = draw_bounding_boxes(drawn, prediction["boxes"].detach().cpu()[keep], names, colors)
     if "keypoints" in prediction:
         keypoints = prediction["keypoints"].detach().cpu()[keep]
         drawn = draw_keypoints(drawn, keypoints, skeleton, radius=1, width=1)

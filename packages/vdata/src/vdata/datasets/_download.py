@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import math
 import os
 import shutil
 import tarfile
@@ -21,6 +22,14 @@ from pathlib import Path, PurePosixPath
 
 _CHUNK = 1 << 20
 _ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip")
+# Above ImageNet's 138 GiB training archive, the largest a dataset here extracts.
+DEFAULT_MAX_EXTRACT_SIZE = 1 << 40
+# Image and annotation archives expand less than 10-fold; archive bombs 1000-fold and more.
+DEFAULT_MAX_EXTRACT_RATIO = 100.0
+# What an archive may expand to whatever its ratio: small, compressible files are harmless.
+_RATIO_EXEMPT_SIZE = 1 << 20
+_MAX_SIZE_VARIABLE = "VDATA_EXTRACT_MAX_SIZE"
+_MAX_RATIO_VARIABLE = "VDATA_EXTRACT_MAX_RATIO"
 
 
 @dataclass(frozen=True)
@@ -179,26 +188,59 @@ def is_archive(path: str | os.PathLike) -> bool:
     return os.fspath(path).lower().endswith(_ARCHIVE_SUFFIXES)
 
 
-def extract_archive(archive: str | os.PathLike, destination: str | os.PathLike) -> None:
+def extract_archive(
+    archive: str | os.PathLike,
+    destination: str | os.PathLike,
+    max_size: float | None = None,
+    max_ratio: float | None = None,
+) -> None:
     """Extract a tar (plain, gzip, bzip2, xz) or zip archive into ``destination``.
 
     Every member is checked before anything is written: absolute names, ``..`` components and
     links pointing outside ``destination`` are refused with ValueError naming the archive and
     the member. Tar archives are then extracted with tarfile's ``"data"`` filter, which also
     refuses device files and strips unsafe permission bits.
+
+    Against archive bombs the sizes the archive declares for its members (which bound what
+    zipfile and tarfile write) are added up first: the total may be at most ``max_size``
+    bytes, and at most ``max_ratio`` times the archive's own size once it is over 1 MiB. A
+    compressed tar is refused as soon as its headers pass a limit, before it is inflated
+    further.
+
+    Args:
+        archive: the archive file.
+        destination: the folder to extract into (created if missing).
+        max_size: the most bytes the members may hold. Default: the environment variable
+            ``VDATA_EXTRACT_MAX_SIZE``, else :data:`DEFAULT_MAX_EXTRACT_SIZE` (1 TiB).
+            ``math.inf`` lifts the limit.
+        max_ratio: the most the members may expand the archive's size. Default:
+            ``VDATA_EXTRACT_MAX_RATIO``, else :data:`DEFAULT_MAX_EXTRACT_RATIO` (100).
+            ``math.inf`` (or ``inf`` in the variable) lifts the limit.
+
+    Raises:
+        ValueError: an unsafe member, an archive over a limit (naming its size, ratio and the
+            limit), a limit that is not a positive number, or a file that is no archive.
     """
     archive, destination = Path(archive), Path(destination)
+    max_size = _limit(max_size, "max_size", _MAX_SIZE_VARIABLE, DEFAULT_MAX_EXTRACT_SIZE)
+    max_ratio = _limit(max_ratio, "max_ratio", _MAX_RATIO_VARIABLE, DEFAULT_MAX_EXTRACT_RATIO)
     destination.mkdir(parents=True, exist_ok=True)
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as zf:
             for name in zf.namelist():
                 _check_member_name(name, archive)
+            total = sum(info.file_size for info in zf.infolist())
+            _check_extracted_size(archive, total, max_size, max_ratio)
             zf.extractall(destination)
         return
     if not tarfile.is_tarfile(archive):
         raise ValueError(f"{archive} is neither a tar nor a zip archive")
     with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
+        total = 0
+        # Header by header, so that a compressed bomb is refused without inflating all of it.
+        for member in tar:
+            total += member.size
+            _check_extracted_size(archive, total, max_size, max_ratio)
             _check_member_name(member.name, archive)
             if member.issym():
                 # A symlink's target is relative to the folder the link is in.
@@ -208,6 +250,38 @@ def extract_archive(archive: str | os.PathLike, destination: str | os.PathLike) 
             elif member.islnk():
                 _check_member_name(member.linkname, archive, member.name)
         tar.extractall(destination, filter="data")
+
+
+def _limit(value: float | None, name: str, variable: str, default: float) -> float:
+    """``value``, else the environment ``variable``, else ``default``: a positive number."""
+    given = value
+    if value is None:
+        given = os.environ.get(variable)
+        if given is None:
+            return default
+        name = variable
+        try:
+            value = float(given)
+        except ValueError:
+            value = math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {given!r}")
+    return value
+
+
+def _check_extracted_size(archive: Path, total: int, max_size: float, max_ratio: float) -> None:
+    held = f"refusing to extract {archive}: its members hold at least {total} bytes"
+    if total > max_size:
+        raise ValueError(
+            f"{held}, over the limit of {max_size:.0f} bytes (max_size argument or "
+            f"{_MAX_SIZE_VARIABLE})"
+        )
+    ratio = total / max(archive.stat().st_size, 1)
+    if total > _RATIO_EXEMPT_SIZE and ratio > max_ratio:
+        raise ValueError(
+            f"{held}, {ratio:.0f} times its size, over the limit of {max_ratio:g} (max_ratio "
+            f"argument or {_MAX_RATIO_VARIABLE}): a ratio this high marks an archive bomb"
+        )
 
 
 def _check_member_name(name: str, archive: Path, link: str | None = None) -> None:

@@ -24,12 +24,24 @@ def load_image(path: str | os.PathLike, mode: str | None = "RGB") -> Image.Image
     ``mode=None`` keeps the file's own mode (a palette ``"P"`` mask stays a palette image).
     The whole file is decoded here, so a truncated or corrupt file fails now, naming its path,
     rather than later inside a transform.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        OSError: the file is truncated, corrupt or no image; the message names ``path``.
+        PIL.Image.DecompressionBombError: the image has more than twice
+            ``PIL.Image.MAX_IMAGE_PIXELS`` pixels (PIL's limit, read at each call: set it to
+            None to turn the check off); PIL's error type with ``path`` in the message. Between
+            one and two times the limit PIL warns (``DecompressionBombWarning``) and the image
+            loads; where warnings are errors, that error names ``path`` too.
     """
     try:
         with Image.open(path) as image:
             return image.convert(mode) if mode is not None else image.copy()
     except FileNotFoundError as err:
         raise FileNotFoundError(f"image file not found: {path}") from err
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        # The same type, so code written against PIL's error still catches it.
+        raise type(err)(f"{path}: {err} (the limit is PIL.Image.MAX_IMAGE_PIXELS)") from err
     # PIL reports truncated data as OSError and bad headers as UnidentifiedImageError (an
     # OSError too); SyntaxError and ValueError come from some malformed plugin headers.
     except (OSError, SyntaxError, ValueError) as err:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import operator
 import os
+import reprlib
 import warnings
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import pycocotools.mask as mask_utils
 import torch
 from pycocotools.coco import COCO
 
-from ._io import check_choice, inside_root, load_image, require_file
+from ._io import DatasetArgumentError, check_choice, inside_root, load_image, require_file
 from .vision import KeypointInfo, VisionDataset
 
 COCO_PERSON_KEYPOINTS = (
@@ -87,7 +89,8 @@ def keypoint_info_from_categories(categories: list[dict[str, Any]]) -> KeypointI
 
 def decode_segmentation(segmentation: Any, height: int, width: int) -> np.ndarray:
     """A COCO ``segmentation`` (polygons, uncompressed or compressed RLE) as a uint8
-    ``H x W`` array of 0/1. An empty one gives an empty mask."""
+    ``H x W`` array of 0/1. An empty one gives an empty mask. The segmentation is taken to be
+    well formed, as :func:`coco_to_model_target` checks before it decodes."""
     if isinstance(segmentation, list):
         # pycocotools reads a 4-number "polygon" as a box; fewer than 3 points is no area.
         polygons = [p for p in segmentation if len(p) >= 6]
@@ -95,10 +98,6 @@ def decode_segmentation(segmentation: Any, height: int, width: int) -> np.ndarra
             return np.zeros((height, width), dtype=np.uint8)
         rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
     else:
-        if list(segmentation["size"]) != [height, width]:
-            raise ValueError(
-                f"RLE of size {segmentation['size']} on an image of size {[height, width]}"
-            )
         rle = segmentation
         if isinstance(segmentation["counts"], list):  # uncompressed RLE
             rle = mask_utils.frPyObjects(segmentation, height, width)
@@ -111,6 +110,67 @@ def decode_segmentation(segmentation: Any, height: int, width: int) -> np.ndarra
         return mask_utils.decode(rle)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _segmentation_problem(segmentation: Any, height: int, width: int) -> str | None:
+    """What is wrong with a COCO ``segmentation`` on an ``height x width`` image, or None."""
+    if isinstance(segmentation, dict) and {"size", "counts"} <= segmentation.keys():
+        counts, size = segmentation["counts"], segmentation["size"]
+        if not isinstance(counts, (str, bytes)) and not (
+            isinstance(counts, list) and all(map(_is_int, counts))
+        ):
+            return f"RLE counts must be a string or a list of ints, got {reprlib.repr(counts)}"
+        if not isinstance(size, (list, tuple)) or list(size) != [height, width]:
+            return f"RLE of size {reprlib.repr(size)} on an image of size {[height, width]}"
+        return None
+    if not (isinstance(segmentation, list) and all(isinstance(p, list) for p in segmentation)):
+        return (
+            "segmentation must be a list of polygons (lists of x, y numbers) or an RLE dict with "
+            f"'size' and 'counts', got {reprlib.repr(segmentation)}"
+        )
+    for i, polygon in enumerate(segmentation):
+        if len(polygon) % 2:
+            return f"polygon {i} has {len(polygon)} numbers, expected x, y pairs"
+        if not all(map(_is_number, polygon)):
+            return f"polygon {i} must hold numbers, got {reprlib.repr(polygon)}"
+    return None
+
+
+def _annotation_problem(
+    ann: dict[str, Any], height: int, width: int, with_masks: bool, num_keypoints: int | None
+) -> str | None:
+    """What is wrong with the fields of one annotation that the model format reads, or None."""
+    if "bbox" not in ann:
+        return "'bbox' is missing"
+    bbox = ann["bbox"]
+    if not (isinstance(bbox, (list, tuple)) and len(bbox) == 4 and all(map(_is_number, bbox))):
+        return f"bbox must be 4 numbers [x, y, width, height], got {reprlib.repr(bbox)}"
+    if not _is_int(ann.get("category_id")):
+        return f"category_id must be an int, got {reprlib.repr(ann.get('category_id'))}"
+    if "area" in ann and not _is_number(ann["area"]):
+        return f"area must be a number, got {reprlib.repr(ann['area'])}"
+    if ann.get("iscrowd", 0) not in (0, 1):
+        return f"iscrowd must be 0 or 1, got {reprlib.repr(ann['iscrowd'])}"
+    if with_masks and "segmentation" in ann:
+        problem = _segmentation_problem(ann["segmentation"], height, width)
+        if problem:
+            return problem
+    keypoints = ann.get("keypoints")
+    if num_keypoints is not None and keypoints:
+        if not isinstance(keypoints, list) or len(keypoints) != 3 * num_keypoints:
+            count = len(keypoints) if isinstance(keypoints, list) else reprlib.repr(keypoints)
+            return f"{count} keypoint values, expected 3 x {num_keypoints}"
+        if not all(map(_is_number, keypoints)):
+            return f"keypoints must be numbers, got {reprlib.repr(keypoints)}"
+    return None
+
+
 def coco_to_model_target(
     annotations: list[dict[str, Any]],
     image_id: int,
@@ -118,22 +178,35 @@ def coco_to_model_target(
     width: int,
     with_masks: bool = False,
     num_keypoints: int | None = None,
+    label_map: Mapping[int, int] | None = None,
 ) -> dict[str, Any]:
     """The detection dict of the shared target format from one image's COCO annotations.
 
     Boxes are converted from ``(x, y, width, height)`` to ``(x1, y1, x2, y2)`` and clipped to
     the image; annotations whose clipped box is empty are dropped. Crowd annotations are kept,
-    flagged by ``"iscrowd"``.
+    flagged by ``"iscrowd"``. With ``label_map``, the labels are ``label_map[category_id]``
+    and the annotations of categories that are not keys of it are dropped.
+
+    Raises:
+        ValueError: an annotation's fields do not have COCO's types and shapes (a bbox of
+            three numbers, a flat list as polygons, an RLE of another size, a wrong keypoint
+            count, ...); the message names the annotation id, ``image_id`` and the field.
 
     Returns:
         ``"boxes"`` float32 ``Tensor[N, 4]``; ``"labels"`` int64 ``Tensor[N]`` (the category
-        ids); ``"area"`` float32 ``Tensor[N]`` (the annotation's mask area); ``"iscrowd"``
-        int64 ``Tensor[N]``; ``"image_id"`` int; with ``with_masks`` ``"masks"`` uint8
-        ``Tensor[N, H, W]`` decoded from polygons or RLE (empty for an annotation without
-        ``segmentation``); with ``num_keypoints = K``
+        ids, or their ``label_map`` values); ``"area"`` float32 ``Tensor[N]`` (the
+        annotation's mask area); ``"iscrowd"`` int64 ``Tensor[N]``; ``"image_id"`` int; with
+        ``with_masks`` ``"masks"`` uint8 ``Tensor[N, H, W]`` decoded from polygons or RLE
+        (empty for an annotation without ``segmentation``); with ``num_keypoints = K``
         ``"keypoints"`` float32 ``Tensor[N, K, 3]`` of ``(x, y, visibility)`` (all zeros,
         "not labelled", for an annotation without keypoints).
     """
+    for a in annotations:
+        problem = _annotation_problem(a, height, width, with_masks, num_keypoints)
+        if problem:
+            raise ValueError(f"annotation {a.get('id')} of image {image_id}: {problem}")
+    if label_map is not None:
+        annotations = [a for a in annotations if a["category_id"] in label_map]
     boxes = torch.tensor([a["bbox"] for a in annotations], dtype=torch.float32).reshape(-1, 4)
     boxes[:, 2:] += boxes[:, :2]
     boxes[:, 0::2].clamp_(0, width)
@@ -142,7 +215,10 @@ def coco_to_model_target(
     kept = [a for a, k in zip(annotations, keep, strict=True) if k]
     target: dict[str, Any] = {
         "boxes": boxes[torch.tensor(keep, dtype=torch.bool)],
-        "labels": torch.tensor([a["category_id"] for a in kept], dtype=torch.int64),
+        "labels": torch.tensor(
+            [a["category_id"] if label_map is None else label_map[a["category_id"]] for a in kept],
+            dtype=torch.int64,
+        ),
         "area": torch.tensor(
             [a.get("area", a["bbox"][2] * a["bbox"][3]) for a in kept], dtype=torch.float32
         ),
@@ -160,14 +236,25 @@ def coco_to_model_target(
         keypoints = torch.zeros((len(kept), num_keypoints, 3), dtype=torch.float32)
         for i, a in enumerate(kept):
             if a.get("keypoints"):
-                if len(a["keypoints"]) != 3 * num_keypoints:
-                    raise ValueError(
-                        f"annotation {a.get('id')} has {len(a['keypoints'])} keypoint values, "
-                        f"expected 3 x {num_keypoints}"
-                    )
                 keypoints[i] = torch.tensor(a["keypoints"], dtype=torch.float32).reshape(-1, 3)
         target["keypoints"] = keypoints
     return target
+
+
+def _checked_label_map(label_map: Any) -> dict[int, int]:
+    if not isinstance(label_map, Mapping):
+        raise ValueError(
+            f"label_map must be a mapping from category id to label, got {type(label_map).__name__}"
+        )
+    for category, label in label_map.items():
+        if not _is_int(category):
+            raise ValueError(f"label_map keys must be int category ids, got {category!r}")
+        if not _is_int(label) or label < 1:
+            raise ValueError(
+                f"label_map maps category {category} to {label!r}; labels must be ints >= 1 "
+                "(0 is the background)"
+            )
+    return dict(label_map)
 
 
 class CocoDetection(VisionDataset):
@@ -185,20 +272,33 @@ class CocoDetection(VisionDataset):
         transform, target_transform, transforms: see :class:`VisionDataset`.
         target_format: ``"raw"``: the image's annotation dicts as in the file (a list, empty
             for an image without annotations), like torchvision; ``"model"``: the detection
-            dict of :func:`coco_to_model_target` (xyxy boxes, labels = category ids, decoded
-            masks, keypoints), N = 0 with correctly shaped empty tensors for an image without
-            annotations.
+            dict of :func:`coco_to_model_target` (xyxy boxes, labels = category ids or their
+            ``label_map`` values, decoded masks, keypoints), N = 0 with correctly shaped empty
+            tensors for an image without annotations.
         with_masks: in the model format, decode masks (when the file has segmentations); turn
             off to save the time for box-only training.
+        label_map: in the model format, the label of each category id, e.g. ``{1: 1, 3: 2}``
+            for contiguous labels or a subset of the categories: annotations of categories
+            that are not keys are left out, and keys may name ids the file's ``categories``
+            do not declare. Labels are ints >= 1 (0 is the background). Default: the label is
+            the category id itself.
 
     Raises:
-        ValueError: on reading a sample, an ``index`` that is not an ``int`` (a slice, say), as
-            in torchvision.
+        ValueError: in the model format, an annotation whose ``category_id`` is neither in the
+            file's ``categories`` nor a key of ``label_map`` (the message names the
+            annotation, its image and the category), a category id below 1 without
+            ``label_map``, or a ``label_map`` that is no mapping to ints >= 1; on reading a
+            sample in the model format, an annotation with malformed fields (see
+            :func:`coco_to_model_target`); on reading a sample, an ``index`` that is not an
+            ``int`` (a slice, say), as in torchvision. The raw format returns the file's
+            annotations unchecked, as torchvision does.
+        DatasetArgumentError: ``label_map`` with ``target_format="raw"``.
 
     Attributes:
         ids: ``list[int]``, the image ids, in sample order.
         image_info: ``dict[int, dict]``, the ``images`` entries by id.
         categories: ``list[dict]``, the categories sorted by id.
+        label_map: ``dict[int, int]``, the ``label_map`` argument, or None.
         keypoint_info: :class:`KeypointInfo` of the keypoint categories, or None (see
             :func:`keypoint_info_from_categories`).
         coco: the ``pycocotools.coco.COCO`` index of the file, as torchvision has it (for
@@ -214,6 +314,7 @@ class CocoDetection(VisionDataset):
         transforms: Callable | None = None,
         target_format: str = "raw",
         with_masks: bool = True,
+        label_map: Mapping[int, int] | None = None,
     ) -> None:
         super().__init__(root, transforms, transform, target_transform)
         self.target_format = check_choice(target_format, "target_format", ("raw", "model"))
@@ -238,12 +339,34 @@ class CocoDetection(VisionDataset):
             self._annotations[ann["image_id"]].append(ann)
         self.keypoint_info = keypoint_info_from_categories(self.categories)
         self.with_masks = with_masks and any("segmentation" in ann for ann in annotations)
+        if label_map is not None and target_format != "model":
+            raise DatasetArgumentError("label_map applies to target_format='model' only")
+        self.label_map = None if label_map is None else _checked_label_map(label_map)
         if target_format == "model":
-            background = [c["id"] for c in self.categories if c["id"] < 1]
+            self._check_categories(annotations)
+
+    def _check_categories(self, annotations: list[dict[str, Any]]) -> None:
+        declared = [c["id"] for c in self.categories]
+        if self.label_map is None:
+            background = [i for i in declared if i < 1]
             if background:
                 raise ValueError(
                     f"{self.ann_file}: category id {background[0]} would be the background "
-                    "label 0 in target_format='model'; category ids must start at 1"
+                    "label 0 in target_format='model'; category ids must start at 1 (or pass "
+                    "label_map)"
+                )
+        known = set(declared) | set(self.label_map or ())
+        for ann in annotations:
+            category = ann.get("category_id")
+            if not _is_int(category) or category not in known:
+                raise ValueError(
+                    f"{self.ann_file}: annotation {ann.get('id')} of image {ann['image_id']} has "
+                    f"category_id {category!r}, which is not in 'categories' (ids {declared})"
+                    + (
+                        " nor in label_map"
+                        if self.label_map is not None
+                        else "; label_map can map it"
+                    )
                 )
 
     @property
@@ -282,10 +405,16 @@ class CocoDetection(VisionDataset):
             k = self.keypoint_info.num_keypoints if self.keypoint_info else None
             try:
                 target = coco_to_model_target(
-                    target, info["id"], info["height"], info["width"], self.with_masks, k
+                    target,
+                    info["id"],
+                    info["height"],
+                    info["width"],
+                    self.with_masks,
+                    k,
+                    self.label_map,
                 )
-            except (KeyError, ValueError, TypeError) as err:
-                raise ValueError(f"{self.ann_file}, image {info['id']}: {err!r}") from None
+            except ValueError as err:
+                raise ValueError(f"{self.ann_file}: {err}") from None
         return self.apply_transforms(image, target)
 
     def __len__(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -141,6 +142,23 @@ def parse_voc_xml(node: ET.Element) -> dict[str, Any]:
     return {node.tag: content}
 
 
+def _voc_box(bndbox: dict[str, str], what: str) -> list[float]:
+    """``[xmin, ymin, xmax, ymax]`` of a parsed ``bndbox``; ValueError naming ``what`` unless
+    they are finite numbers with each min at most its max."""
+    box = {}
+    for key in ("xmin", "ymin", "xmax", "ymax"):
+        try:
+            box[key] = float(bndbox[key])
+        except (TypeError, ValueError):
+            box[key] = math.nan
+        if not math.isfinite(box[key]):
+            raise ValueError(f"{what}: {key} {bndbox[key]!r} is no number")
+    for low, high in (("xmin", "xmax"), ("ymin", "ymax")):
+        if box[low] > box[high]:
+            raise ValueError(f"{what}: {low} {bndbox[low]} > {high} {bndbox[high]}")
+    return list(box.values())
+
+
 def voc_to_model_target(annotation: dict[str, Any], image_id: int) -> dict[str, Any]:
     """The detection dict of the shared target format from a parsed VOC annotation.
 
@@ -149,16 +167,19 @@ def voc_to_model_target(annotation: dict[str, Any], image_id: int) -> dict[str, 
         ``xmin``/``ymin`` minus one; ``xmax``/``ymax`` as is); ``"labels"``: int64
         ``Tensor[N]``, 1 + the index in :data:`VOC_CLASSES`; ``"difficult"``: bool
         ``Tensor[N]``; ``"image_id"``: ``image_id``.
+
+    Raises:
+        ValueError: an unknown class name, or a ``bndbox`` coordinate that is no finite
+            number or a min above its max (naming the object's index and class).
     """
     objects = annotation["annotation"]["object"]
     boxes, labels = [], []
-    for obj in objects:
+    for i, obj in enumerate(objects):
         name = obj.get("name", "")
         if name not in VOC_CLASSES:
             raise ValueError(f"unknown VOC class {name!r}; expected one of {VOC_CLASSES}")
         labels.append(VOC_CLASSES.index(name) + 1)
-        box = obj["bndbox"]
-        boxes.append([float(box[k]) for k in ("xmin", "ymin", "xmax", "ymax")])
+        boxes.append(_voc_box(obj["bndbox"], f"object {i} ({name})"))
     boxes_t = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
     boxes_t[:, :2] -= 1
     return {

@@ -103,7 +103,7 @@ class RandomCrop(Transform):
         padding_mode: str = "constant",
     ) -> None:
         self.size = pair_size(size, "size")
-        # torchvision checks these only when padding; None pads with 0, as in functional.pad
+        # checked now rather than at the first call; fill=None pads with 0, as in functional.pad
         _check_padding_args(
             0 if padding is None else padding, 0 if fill is None else fill, padding_mode
         )

@@ -107,7 +107,7 @@ void roi_align_backward_impl(const at::Tensor& grad, const T* rois, int64_t num_
 at::Tensor roi_align_forward_kernel(const at::Tensor& input, const at::Tensor& rois,
                                     double spatial_scale, int64_t pooled_height,
                                     int64_t pooled_width, int64_t sampling_ratio, bool aligned) {
-  check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_align");
+  check_roi_op_inputs(input, rois, spatial_scale, pooled_height, pooled_width, "roi_align");
   const int64_t num_rois = rois.size(0), channels = input.size(1);
   const int64_t height = input.size(2), width = input.size(3);
   if (num_rois == 0 || channels == 0) {
@@ -135,8 +135,8 @@ at::Tensor roi_align_backward_kernel(const at::Tensor& grad, const at::Tensor& r
                                      int64_t pooled_width, int64_t batch_size, int64_t channels,
                                      int64_t height, int64_t width, int64_t sampling_ratio,
                                      bool aligned) {
-  check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width,
-                            "roi_align backward");
+  check_roi_backward_inputs(grad, rois, spatial_scale, pooled_height, pooled_width, batch_size,
+                            channels, height, width, "roi_align backward");
   const int64_t num_rois = rois.size(0);
   if (num_rois == 0 || channels == 0 || height == 0 || width == 0) {
     return at::zeros({batch_size, channels, height, width}, grad.options());

@@ -105,7 +105,7 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_forward_kernel(const at::Tensor& inp
                                                            double spatial_scale,
                                                            int64_t pooled_height,
                                                            int64_t pooled_width, bool with_argmax) {
-  check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_pool");
+  check_roi_op_inputs(input, rois, spatial_scale, pooled_height, pooled_width, "roi_pool");
   const int64_t num_rois = rois.size(0), channels = input.size(1);
   const int64_t height = input.size(2), width = input.size(3);
   TORCH_CHECK(height * width < std::numeric_limits<int32_t>::max(),
@@ -140,7 +140,8 @@ at::Tensor roi_pool_backward_kernel(const at::Tensor& grad, const at::Tensor& ro
                                     const at::Tensor& argmax, double spatial_scale,
                                     int64_t pooled_height, int64_t pooled_width, int64_t batch_size,
                                     int64_t channels, int64_t height, int64_t width) {
-  check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width, "roi_pool backward");
+  check_roi_backward_inputs(grad, rois, spatial_scale, pooled_height, pooled_width, batch_size,
+                            channels, height, width, "roi_pool backward");
   const int64_t num_rois = rois.size(0);
   const std::vector<int64_t> pooled_shape{num_rois, channels, pooled_height, pooled_width};
   TORCH_CHECK(argmax.sizes() == pooled_shape && argmax.scalar_type() == at::kInt,

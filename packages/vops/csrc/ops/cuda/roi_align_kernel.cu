@@ -37,7 +37,7 @@ __global__ void roi_align_backward_cuda(int64_t total, const scalar_t* grad, Poo
 at::Tensor roi_align_forward_kernel(const at::Tensor& input, const at::Tensor& rois,
                                     double spatial_scale, int64_t pooled_height,
                                     int64_t pooled_width, int64_t sampling_ratio, bool aligned) {
-  check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_align");
+  check_roi_op_inputs(input, rois, spatial_scale, pooled_height, pooled_width, "roi_align");
   const c10::cuda::CUDAGuard device_guard(input.device());
   const RoiAlignParams p{input.size(0), input.size(1), input.size(2),  input.size(3), pooled_height,
                          pooled_width,  spatial_scale, sampling_ratio, aligned};
@@ -64,8 +64,8 @@ at::Tensor roi_align_backward_kernel(const at::Tensor& grad, const at::Tensor& r
                                      int64_t pooled_width, int64_t batch_size, int64_t channels,
                                      int64_t height, int64_t width, int64_t sampling_ratio,
                                      bool aligned) {
-  check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width,
-                            "roi_align backward");
+  check_roi_backward_inputs(grad, rois, spatial_scale, pooled_height, pooled_width, batch_size,
+                            channels, height, width, "roi_align backward");
   const c10::cuda::CUDAGuard device_guard(grad.device());
   const RoiAlignParams p{batch_size,   channels,      height,         width,  pooled_height,
                          pooled_width, spatial_scale, sampling_ratio, aligned};

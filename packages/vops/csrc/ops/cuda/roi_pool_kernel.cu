@@ -43,7 +43,7 @@ std::tuple<at::Tensor, at::Tensor> roi_pool_forward_kernel(const at::Tensor& inp
                                                            double spatial_scale,
                                                            int64_t pooled_height,
                                                            int64_t pooled_width, bool with_argmax) {
-  check_roi_op_inputs(input, rois, pooled_height, pooled_width, "roi_pool");
+  check_roi_op_inputs(input, rois, spatial_scale, pooled_height, pooled_width, "roi_pool");
   TORCH_CHECK(input.size(2) * input.size(3) < std::numeric_limits<int32_t>::max(),
               "roi_pool: feature maps above 2^31 pixels are not supported, got ", input.sizes());
   const c10::cuda::CUDAGuard device_guard(input.device());
@@ -73,7 +73,8 @@ at::Tensor roi_pool_backward_kernel(const at::Tensor& grad, const at::Tensor& ro
                                     const at::Tensor& argmax, double spatial_scale,
                                     int64_t pooled_height, int64_t pooled_width, int64_t batch_size,
                                     int64_t channels, int64_t height, int64_t width) {
-  check_roi_backward_inputs(grad, rois, channels, pooled_height, pooled_width, "roi_pool backward");
+  check_roi_backward_inputs(grad, rois, spatial_scale, pooled_height, pooled_width, batch_size,
+                            channels, height, width, "roi_pool backward");
   TORCH_CHECK(argmax.sizes() == grad.sizes() && argmax.scalar_type() == at::kInt,
               "roi_pool backward: argmax must be an int32 Tensor", grad.sizes(), ", got ",
               argmax.scalar_type(), " ", argmax.sizes());
