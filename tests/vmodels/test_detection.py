@@ -1,12 +1,16 @@
 """Faster, Mask and Keypoint R-CNN: training and evaluation on tiny images, empty targets, bad
-targets, overfitting one batch and TorchScript. The parts have their own hand-made cases in
-test_detection_parts.py."""
+targets, overfitting one batch and TorchScript; what the builders make of weights. The parts have
+their own hand-made cases in test_detection_parts.py."""
+
+import functools
+import re
 
 import pytest
 import torch
 
 import vmodels
 import vops
+from vmodels import BuildInfo, Weights, WeightsEnum, _weights
 from vmodels.detection import (
     AnchorGenerator,
     FasterRCNN,
@@ -17,6 +21,7 @@ from vmodels.detection import (
     mobilenet_backbone,
     resnet_fpn_backbone,
 )
+from vmodels.presets import ObjectDetection
 
 DETECTION_MODELS = vmodels.list_models(task="detection")
 NUM_KEYPOINTS = 4
@@ -197,13 +202,173 @@ def test_scripted_evaluation_equals_eager(name):
             torch.testing.assert_close(got[key], expected[key], rtol=0, atol=0)
 
 
-def test_weights_fix_num_classes_and_conflicting_values_are_refused():
-    with pytest.raises(ValueError, match="num_classes=5 does not match weights"):
-        vmodels.get_model(
-            "fasterrcnn_resnet50_fpn", weights="fasterrcnn_resnet50_fpn.coco", num_classes=5
-        )
-    with pytest.raises(ValueError, match="num_classes must be an int >= 2"):
-        vmodels.get_model("maskrcnn_resnet50_fpn", num_classes=1)
+@pytest.fixture
+def offline_cache(monkeypatch, tmp_path):
+    """An empty private cache: a builder that tried to fetch weights would fail offline."""
+    monkeypatch.setenv("VMODELS_HOME", str(tmp_path / "home"))
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "message"),
+    [
+        (
+            "fasterrcnn_resnet50_fpn",
+            {"weights": "COCO_V1", "weights_backbone": "IMAGENET1K_V1"},
+            "fasterrcnn_resnet50_fpn: weights_backbone would be overwritten by the model's "
+            "weights FasterRCNN_ResNet50_FPN_Weights.COCO_V1; pass either weights",
+        ),
+        (
+            "maskrcnn_resnet50_fpn",
+            {"weights": "DEFAULT", "pretrained": True},
+            "maskrcnn_resnet50_fpn: pass weights= or pretrained=True, not both",
+        ),
+        (
+            "fasterrcnn_resnet50_fpn",
+            {"weights": "DEFAULT", "num_classes": 5},
+            "num_classes=5 does not match weights FasterRCNN_ResNet50_FPN_Weights.COCO_V1, "
+            "which predict 91 categories",
+        ),
+        (
+            "keypointrcnn_resnet50_fpn",
+            {"weights": "COCO_V1", "num_keypoints": 4},
+            "num_keypoints=4 does not match weights KeypointRCNN_ResNet50_FPN_Weights.COCO_V1, "
+            "which predict 17 keypoints",
+        ),
+        *[
+            (
+                "fasterrcnn_resnet50_fpn",
+                {"weights": w},
+                "MaskRCNN_ResNet50_FPN_Weights.COCO_V1 belong to maskrcnn_resnet50_fpn, not "
+                "fasterrcnn_resnet50_fpn",
+            )
+            for w in [
+                vmodels.detection.MaskRCNN_ResNet50_FPN_Weights.COCO_V1,
+                "MaskRCNN_ResNet50_FPN_Weights.COCO_V1",
+                "maskrcnn_resnet50_fpn.coco_v1",
+            ]
+        ],
+        ("maskrcnn_resnet50_fpn", {"num_classes": 1}, "num_classes must be an int >= 2"),
+        (
+            "fasterrcnn_resnet50_fpn",
+            {"trainable_backbone_layers": 6},
+            "trainable_backbone_layers must be an int in [0, 5], got 6",
+        ),
+        (
+            "maskrcnn_resnet18_fpn",
+            {"pretrained": True},
+            "maskrcnn_resnet18_fpn has no published weights",
+        ),
+    ],
+)
+def test_conflicting_weights_arguments_are_refused_before_building(
+    offline_cache, name, kwargs, message
+):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        vmodels.get_model(name, **kwargs)
+
+
+def test_coco_weights_list_the_91_coco_ids_and_17_person_keypoints():
+    faster = vmodels.detection.FasterRCNN_ResNet50_FPN_Weights.DEFAULT
+    assert faster is vmodels.detection.FasterRCNN_ResNet50_FPN_Weights.COCO_V1
+    assert len(faster.meta["categories"]) == 91
+    assert faster.meta["categories"][1] == "person"
+    keypoints = vmodels.detection.KeypointRCNN_ResNet50_FPN_Weights.DEFAULT.meta
+    assert len(keypoints["categories"]) == 2 and len(keypoints["keypoint_names"]) == 17
+    assert isinstance(faster.transforms(), ObjectDetection)
+
+
+@functools.cache
+def _untrained_state(model: str) -> dict[str, torch.Tensor]:
+    """Names and shapes of a model's state, on the meta device: no memory, no downloads."""
+    with torch.device("meta"):
+        return vmodels.get_model(model).state_dict()
+
+
+@pytest.fixture
+def fake_downloads(monkeypatch, offline_cache):
+    """Published weights "load" an untrained state of their model's layout (on meta)."""
+    monkeypatch.setattr(
+        WeightsEnum,
+        "get_state_dict",
+        lambda self, progress=True, check_hash=True: _untrained_state(_weights._owners[self]),
+    )
+
+
+FASTER_COCO = "FasterRCNN_ResNet50_FPN_Weights.COCO_V1"
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "weights", "weights_backbone", "num_classes", "eps"),
+    [
+        *[
+            ("fasterrcnn_resnet50_fpn", {"weights": w}, FASTER_COCO, None, 91, 0.0)
+            for w in [
+                vmodels.detection.FasterRCNN_ResNet50_FPN_Weights.COCO_V1,
+                "DEFAULT",
+                "COCO_V1",
+                FASTER_COCO,
+                "fasterrcnn_resnet50_fpn.coco_v1",
+            ]
+        ],
+        (
+            "maskrcnn_resnet50_fpn",
+            {"pretrained": True},
+            "MaskRCNN_ResNet50_FPN_Weights.COCO_V1",
+            None,
+            91,
+            0.0,
+        ),
+        (
+            "keypointrcnn_resnet50_fpn",
+            {"pretrained": True},
+            "KeypointRCNN_ResNet50_FPN_Weights.COCO_V1",
+            None,
+            2,
+            0.0,
+        ),
+        # Only the COCO_V1 checkpoints were trained when frozen batch norm had no epsilon.
+        (
+            "keypointrcnn_resnet50_fpn",
+            {"weights": "COCO_LEGACY"},
+            "KeypointRCNN_ResNet50_FPN_Weights.COCO_LEGACY",
+            None,
+            2,
+            1e-5,
+        ),
+        (
+            "fasterrcnn_resnet50_fpn",
+            {"weights_backbone": "DEFAULT"},
+            None,
+            "ResNet50_Weights.IMAGENET1K_V2",
+            91,
+            1e-5,
+        ),
+        (
+            "fasterrcnn_resnet50_fpn",
+            {"pretrained_backbone": True},
+            None,
+            "ResNet50_Weights.IMAGENET1K_V1",
+            91,
+            1e-5,
+        ),
+    ],
+)
+def test_trained_weights_size_the_head_freeze_batch_norm_and_are_recorded(
+    fake_downloads, name, kwargs, weights, weights_backbone, num_classes, eps
+):
+    with torch.device("meta"):
+        model = vmodels.get_model(name, **kwargs)
+    assert model.build_info == BuildInfo(name, weights, weights_backbone, {})
+    assert model.roi_heads.box_predictor.cls_score.out_features == num_classes
+    if name.startswith("keypoint"):
+        assert model.roi_heads.keypoint_predictor.kps_score_lowres.out_channels == 17
+    body = model.backbone.body
+    norms = [
+        m for m in body.modules() if isinstance(m, (torch.nn.BatchNorm2d, vops.FrozenBatchNorm2d))
+    ]
+    assert all(isinstance(m, vops.FrozenBatchNorm2d) and m.eps == eps for m in norms)
+    trainable = {n.split(".")[0] for n, p in body.named_parameters() if p.requires_grad}
+    assert trainable == {"layer2", "layer3", "layer4"}
 
 
 def test_from_scratch_backbone_trains_its_batch_norm_and_every_stage():
@@ -257,15 +422,54 @@ def test_faster_rcnn_requires_backbone_out_channels():
         FasterRCNN(torch.nn.ReLU(), num_classes=3)
 
 
-def test_a_checkpoint_file_loads_into_the_frozen_batch_norm_layout(tmp_path):
-    trained = _build("fasterrcnn_resnet50_fpn")  # from scratch: trainable batch norm
-    path = tmp_path / "detector.pth"
-    torch.save(trained.state_dict(), path)
-    loaded = _build("fasterrcnn_resnet50_fpn", weights=str(path))
-    assert isinstance(loaded.backbone.body.bn1, vops.FrozenBatchNorm2d)
-    reference = trained.state_dict()
-    for key, value in loaded.state_dict().items():
+@pytest.fixture(scope="module")
+def untrained_checkpoint(tmp_path_factory):
+    """A 3-class Faster R-CNN built from scratch (trainable batch norm), saved once."""
+    model = _build("fasterrcnn_resnet50_fpn")
+    path = tmp_path_factory.mktemp("checkpoint") / "detector.pth"
+    torch.save(model.state_dict(), path)
+    return path, model.state_dict()
+
+
+def _assert_loaded(model: torch.nn.Module, reference: dict[str, torch.Tensor]) -> None:
+    assert isinstance(model.backbone.body.bn1, vops.FrozenBatchNorm2d)
+    state = model.state_dict()
+    # Frozen batch norm keeps no num_batches_tracked; every other entry was loaded.
+    assert set(state) == {k for k in reference if not k.endswith("num_batches_tracked")}
+    for key, value in state.items():
         torch.testing.assert_close(value, reference[key], rtol=0, atol=0, msg=key)
+
+
+def test_a_checkpoint_file_loads_into_the_frozen_batch_norm_layout(untrained_checkpoint):
+    path, reference = untrained_checkpoint
+    _assert_loaded(_build("fasterrcnn_resnet50_fpn", weights=str(path)), reference)
+
+
+def test_registered_weights_at_a_file_url_load_through_the_builder(
+    monkeypatch, tmp_path, untrained_checkpoint
+):
+    path, reference = untrained_checkpoint
+    name = "fasterrcnn_resnet50_fpn"
+    monkeypatch.setenv("VMODELS_HOME", str(tmp_path))
+    # The model's published entries make way for a local one.
+    monkeypatch.setattr(
+        _weights, "_models", {m: w for m, w in _weights._models.items() if m != name}
+    )
+    monkeypatch.setattr(
+        _weights, "_owners", {w: m for w, m in _weights._owners.items() if m != name}
+    )
+    entry = Weights(
+        path.as_uri(),
+        ObjectDetection,
+        {"categories": ["__background__", "circle", "square"]},
+        sha256=_weights.file_sha256(path),
+    )
+    local = WeightsEnum("Local_Weights", {"V1": entry})
+    _weights.register_weights(name, local)
+    model = vmodels.get_model(name, weights="V1", **SMALL)  # num_classes from the categories
+    _assert_loaded(model, reference)
+    assert model.build_info == BuildInfo(name, "Local_Weights.V1", None, SMALL)
+    assert (tmp_path / "checkpoints" / path.name).is_file()
 
 
 # Keypoint R-CNN resizes each RoI's heatmaps to the RoI's own size in a loop over the RoIs, whose

@@ -127,7 +127,8 @@ def test_installed_plugin_model_builds_runs_and_scripts(plugin_report):
 
 # --- failure modes, with fake entry points ------------------------------------------------------
 
-BUILTIN = "fake_vmodels_builtin"  # stands in for vmodels' own model modules
+BUILTIN_PACKAGE = "fake_vmodels_builtin"  # stands in for vmodels' own model packages
+BUILTIN = f"{BUILTIN_PACKAGE}.nets"  # the module of its one model
 
 BUILTIN_SOURCE = """
 from torch import nn
@@ -158,7 +159,14 @@ class FakePlugins:
         self.reads = 0
 
     def module(self, name: str, source: str) -> None:
-        (self.directory / f"{name}.py").write_text(textwrap.dedent(source))
+        """Write module ``name`` (dotted: inside packages that are made as needed)."""
+        *packages, leaf = name.split(".")
+        folder = self.directory.joinpath(*packages)
+        folder.mkdir(parents=True, exist_ok=True)
+        for depth in range(len(packages)):
+            self.directory.joinpath(*packages[: depth + 1], "__init__.py").touch()
+            self.modules.append(".".join(packages[: depth + 1]))
+        (folder / f"{leaf}.py").write_text(textwrap.dedent(source))
         self.modules.append(name)
 
     def entry_point(self, name: str, value: str) -> None:
@@ -179,7 +187,7 @@ def fake_plugins(monkeypatch, tmp_path):
     monkeypatch.syspath_prepend(tmp_path)
     monkeypatch.setattr(_registry, "_entries", {})
     monkeypatch.setattr(_registry, "_loaded", False)
-    monkeypatch.setattr(_registry, "_BUILTIN_MODULES", (BUILTIN,))
+    monkeypatch.setattr(_registry, "_MODEL_PACKAGES", (BUILTIN_PACKAGE,))
     monkeypatch.setattr(_registry, "entry_points", fakes.read)
     yield fakes
     for name in fakes.modules:

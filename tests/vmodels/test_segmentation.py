@@ -6,10 +6,12 @@ import pytest
 import torch
 from torch import nn
 
-from vmodels import _weights
+import vmodels
+from vmodels import Weights, WeightsEnum, _weights
 from vmodels._features import IntermediateLayerGetter
 from vmodels._registry import get_model, list_models
-from vmodels._weights import Weights, file_sha256, get_weights, list_weights, register_weights
+from vmodels._weights import file_sha256, register_weights
+from vmodels.presets import SemanticSegmentation
 from vmodels.segmentation._utils import VOC_CATEGORIES
 from vmodels.segmentation.deeplabv3 import ASPP, ASPPPooling
 
@@ -24,14 +26,17 @@ PARAMETER_COUNTS = {
     ("deeplabv3_resnet101", False): 58_630_997,
     ("deeplabv3_resnet101", True): 60_996_202,
 }
+# torchvision's COCO-with-VOC-labels checkpoints: file name and reported COCO val2017 figures.
 PUBLISHED_WEIGHTS = [
+    ("fcn_resnet50", "fcn_resnet50_coco-1167a1af.pth", {"miou": 60.5, "pixel_acc": 91.4}),
+    ("fcn_resnet101", "fcn_resnet101_coco-7ecb50ca.pth", {"miou": 63.7, "pixel_acc": 91.9}),
     (
-        "fcn_resnet101.coco_voc",
-        "fcn_resnet101_coco-7ecb50ca.pth",
-        {"miou": 63.7, "pixel_acc": 91.9},
+        "deeplabv3_resnet50",
+        "deeplabv3_resnet50_coco-cd0a2569.pth",
+        {"miou": 66.4, "pixel_acc": 92.4},
     ),
     (
-        "deeplabv3_resnet101.coco_voc",
+        "deeplabv3_resnet101",
         "deeplabv3_resnet101_coco-586e9e4e.pth",
         {"miou": 67.4, "pixel_acc": 92.4},
     ),
@@ -74,8 +79,8 @@ def image() -> torch.Tensor:
 def own_weights_table(monkeypatch, tmp_path):
     """A private cache directory and a copy of the weights table, with downloads that fail."""
     monkeypatch.setenv("VMODELS_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(_weights, "_registered", dict(_weights._registered))
-    monkeypatch.setattr(_weights, "_defaults", dict(_weights._defaults))
+    monkeypatch.setattr(_weights, "_models", dict(_weights._models))
+    monkeypatch.setattr(_weights, "_owners", dict(_weights._owners))
 
 
 def test_segmentation_models_are_registered_under_their_task():
@@ -253,27 +258,22 @@ def test_aspp_rejects_bad_atrous_rates(rates):
         ASPP(8, rates)
 
 
-@pytest.mark.parametrize(("name", "file_name", "metrics"), PUBLISHED_WEIGHTS)
-def test_published_coco_voc_weights_are_registered_as_defaults(name, file_name, metrics):
-    weights = get_weights(name)
-    model = name.split(".")[0]
-    assert list_weights(model) == [name]
-    assert _weights._defaults[model] == name  # what pretrained=True loads
-    assert weights.url == f"https://download.pytorch.org/models/{file_name}"
-    assert weights.sha256 == file_name.rsplit("-", 1)[1].removesuffix(".pth")
-    assert len(weights.sha256) == 8
-    assert weights.categories == VOC_CATEGORIES
-    assert len(weights.categories) == 21
-    assert weights.categories[0] == "__background__"
-    assert weights.categories[-1] == "tvmonitor"
-    assert weights.metrics == metrics
-    assert weights.transforms == {
-        "resize": 520,
-        "mean": (0.485, 0.456, 0.406),
-        "std": (0.229, 0.224, 0.225),
-    }
-    assert f"--model {model}" in weights.recipe
-    assert "--aux-loss" in weights.recipe
+@pytest.mark.parametrize(("model", "file_name", "metrics"), PUBLISHED_WEIGHTS)
+def test_published_coco_voc_weights_are_registered(model, file_name, metrics):
+    weights = vmodels.get_model_weights(model)
+    assert list(weights.__members__) == ["COCO_WITH_VOC_LABELS_V1", "DEFAULT"]
+    entry = weights.DEFAULT
+    assert vmodels.list_weights(model) == [f"{model}.coco_with_voc_labels_v1"]
+    assert entry.url == f"https://download.pytorch.org/models/{file_name}"
+    assert entry.value.digest == file_name.rsplit("-", 1)[1].removesuffix(".pth")
+    assert entry.meta["categories"] == VOC_CATEGORIES
+    assert entry.meta["categories"][0] == "__background__"
+    assert entry.meta["categories"][-1] == "tvmonitor"
+    assert entry.meta["_metrics"] == {"COCO-val2017-VOC-labels": metrics}
+    preset = entry.transforms()
+    assert isinstance(preset, SemanticSegmentation)
+    assert preset.resize_size == [520]
+    assert preset.mean == [0.485, 0.456, 0.406] and preset.std == [0.229, 0.224, 0.225]
 
 
 def _assert_same_outputs(a: nn.Module, b: nn.Module, image: torch.Tensor) -> None:
@@ -295,9 +295,11 @@ def test_weights_from_local_file_round_trip(fcn, tmp_path, image):
 def test_registered_weights_set_num_classes_and_aux_head(fcn, tmp_path, own_weights_table):
     published = tmp_path / "fcn_resnet50_tiny-0000.pth"
     torch.save(fcn.state_dict(), published)
-    register_weights(
-        Weights("fcn_resnet50.tiny", published.as_uri(), file_sha256(published), ("a", "b", "c"))
-    )
+    categories = {"categories": ["a", "b", "c"]}
+    entry = Weights(published.as_uri(), SemanticSegmentation, categories, file_sha256(published))
+    tiny = WeightsEnum("Tiny_Weights", {"TINY": entry})
+    _weights._models.pop("fcn_resnet50")
+    register_weights("fcn_resnet50", tiny)
     loaded = get_model("fcn_resnet50", weights="fcn_resnet50.tiny")
     assert loaded.classifier[4].out_channels == 3
     assert loaded.aux_classifier[4].out_channels == 3
@@ -314,13 +316,14 @@ def _no_download(weights, path):
     [
         (
             "fcn_resnet101",
-            {"weights": "fcn_resnet101.coco_voc", "num_classes": 3},
-            "num_classes=3 does not match weights 'fcn_resnet101.coco_voc', which predict 21",
+            {"weights": "COCO_WITH_VOC_LABELS_V1", "num_classes": 3},
+            "num_classes=3 does not match weights FCN_ResNet101_Weights.COCO_WITH_VOC_LABELS_V1, "
+            "which predict 21",
         ),
         (
             "deeplabv3_resnet101",
             {"pretrained": True, "num_classes": 20},
-            "num_classes=20 does not match weights 'deeplabv3_resnet101.coco_voc'",
+            "num_classes=20 does not match weights DeepLabV3_ResNet101_Weights",
         ),
         (
             "fcn_resnet101",
@@ -329,10 +332,10 @@ def _no_download(weights, path):
         ),
         (
             "deeplabv3_resnet101",
-            {"weights": "deeplabv3_resnet101.coco_voc", "weights_backbone": "resnet101.x"},
-            "pass either weights .or pretrained=True. or weights_backbone, not both",
+            {"weights": "DEFAULT", "weights_backbone": "resnet101.x"},
+            "pass either weights .or pretrained=True. or weights_backbone",
         ),
-        ("fcn_resnet50", {"num_classes": 0}, "num_classes must be a positive int, got 0"),
+        ("fcn_resnet50", {"num_classes": 0}, "num_classes must be an int >= 1, got 0"),
         ("deeplabv3_resnet50", {"aux_loss": "yes"}, "aux_loss must be None, True or False"),
     ],
 )

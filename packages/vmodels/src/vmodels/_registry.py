@@ -14,37 +14,21 @@ Built-in models and plugins are loaded lazily, on the first registry lookup.
 import difflib
 import fnmatch
 import importlib
+import pkgutil
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
 
 from torch import nn
 
+from ._weights import WeightsEnum, find_weights, register_weights, weights_of
+
 ENTRY_POINT_GROUP = "vmodels.models"
 TASKS = ("classification", "segmentation", "detection")
-
-# Modules of vmodels whose import registers the built-in models.
-_BUILTIN_MODULES = (
-    "vmodels.classification.alexnet",
-    "vmodels.classification.cifar_resnet",
-    "vmodels.classification.densenet",
-    "vmodels.classification.googlenet",
-    "vmodels.classification.inception",
-    "vmodels.classification.mobilenetv2",
-    "vmodels.classification.resnet",
-    "vmodels.classification.shufflenetv2",
-    "vmodels.classification.squeezenet",
-    "vmodels.classification.vgg",
-    "vmodels.detection.compact",
-    "vmodels.detection.faster_rcnn",
-    "vmodels.detection.keypoint_rcnn",
-    "vmodels.detection.mask_rcnn",
-    "vmodels.segmentation.compact",
-    "vmodels.segmentation.deeplabv3",
-    "vmodels.segmentation.fcn",
-)
+# Packages of vmodels whose modules, all imported on the first lookup, register the built-ins.
+_MODEL_PACKAGES = ("vmodels.classification", "vmodels.segmentation", "vmodels.detection")
 
 Builder = Callable[..., nn.Module]
 
@@ -57,6 +41,7 @@ class ModelEntry:
     builder: Builder
     task: str
     provider: str
+    weights: type[WeightsEnum] | None = None
 
 
 _entries: dict[str, ModelEntry] = {}
@@ -67,12 +52,16 @@ class ModelNameClashError(ValueError):
     """Two providers registered the same model name."""
 
 
-def register_model(name: str | None = None, *, task: str) -> Callable[[Builder], Builder]:
+def register_model(
+    name: str | None = None, *, task: str, weights: type[WeightsEnum] | None = None
+) -> Callable[[Builder], Builder]:
     """Decorator registering a model builder under ``name`` (default: the function's name).
 
     Args:
         name: registry name; must not be taken by vmodels or another plugin.
         task: ``"classification"``, ``"segmentation"``, ``"detection"`` or another task name.
+        weights: the model's published checkpoints, a :class:`~vmodels.WeightsEnum` subclass;
+            each member is also registered as ``"<name>.<member in lower case>"``.
 
     Raises:
         ModelNameClashError: (a ValueError) if another builder has the name; names both providers.
@@ -83,7 +72,10 @@ def register_model(name: str | None = None, *, task: str) -> Callable[[Builder],
         raise ValueError(f"name must be a non-empty string or None, got {name!r}")
 
     def decorate(builder: Builder) -> Builder:
-        _add(ModelEntry(name or builder.__name__, builder, task, _provider_of(builder)))
+        entry = ModelEntry(name or builder.__name__, builder, task, _provider_of(builder), weights)
+        _add(entry)
+        if weights is not None:
+            register_weights(entry.name, weights)
         return builder
 
     return decorate
@@ -119,8 +111,10 @@ def _load_all() -> None:
     global _loaded
     if _loaded:
         return
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
+    for package_name in _MODEL_PACKAGES:
+        package = importlib.import_module(package_name)
+        for module in pkgutil.iter_modules(package.__path__, package_name + "."):
+            importlib.import_module(module.name)
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         _load_plugin(entry_point)
     _loaded = True
@@ -156,16 +150,52 @@ def _load_plugin(entry_point) -> None:
         _loading_distribution = None
 
 
-def list_models(task: str | None = None, pattern: str | None = None) -> list[str]:
-    """Sorted names of the registered models, optionally of one task and matching a
-    shell-style ``pattern`` (e.g. ``"resnet*"``)."""
+def list_models(
+    module: ModuleType | None = None,
+    include: str | Iterable[str] | None = None,
+    exclude: str | Iterable[str] | None = None,
+    *,
+    task: str | None = None,
+    pattern: str | None = None,
+) -> list[str]:
+    """Sorted names of the registered models, filtered as torchvision's ``list_models`` does.
+
+    Args:
+        module: only the models defined in this module or package (``vmodels.detection``).
+        include: shell-style patterns (``"resnet*"``); a name matching any of them is kept.
+        exclude: patterns; a name matching any of them is dropped (after ``include``).
+        task: only the models of this task (``"classification"``, ...).
+        pattern: one more ``include`` pattern (vmodels' original keyword).
+    """
     _load_all()
-    return sorted(
+    names = [
         name
         for name, entry in _entries.items()
         if (task is None or entry.task == task)
         and (pattern is None or fnmatch.fnmatchcase(name, pattern))
-    )
+        and (module is None or _defined_in(entry.builder, module))
+    ]
+    if include is not None:
+        patterns = _patterns(include, "include")
+        names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    if exclude is not None:
+        patterns = _patterns(exclude, "exclude")
+        names = [n for n in names if not any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    return sorted(names)
+
+
+def _defined_in(builder: Builder, module: ModuleType) -> bool:
+    if not isinstance(module, ModuleType):
+        raise TypeError(f"module must be a module such as vmodels.detection, got {module!r}")
+    defined = builder.__module__
+    return defined == module.__name__ or defined.startswith(module.__name__ + ".")
+
+
+def _patterns(value: str | Iterable[str], name: str) -> list[str]:
+    patterns = [value] if isinstance(value, str) else list(value)
+    if not all(isinstance(p, str) for p in patterns):
+        raise TypeError(f"{name} must be a pattern or an iterable of patterns, got {value!r}")
+    return patterns
 
 
 def get_model_builder(name: str) -> Builder:
@@ -195,3 +225,65 @@ def get_model(name: str, **kwargs) -> nn.Module:
     """Build the model registered under ``name``; ``kwargs`` go to its builder (for example
     ``weights=``, ``num_classes=``)."""
     return get_model_builder(name)(**kwargs)
+
+
+def get_model_weights(name: str | Builder) -> type[WeightsEnum]:
+    """The weights enum of a model, by name (``"resnet50"``) or builder (``vmodels.resnet50``).
+
+    Raises:
+        ValueError: an unknown model, or one without published weights.
+    """
+    _load_all()
+    if callable(name) and not isinstance(name, str):
+        entry = next((e for e in _entries.values() if e.builder is name), None)
+        if entry is None:
+            raise ValueError(f"{name!r} is not a registered model builder")
+        name = entry.name
+    get_model_builder(name)
+    weights = weights_of(name)
+    if weights is None:
+        raise ValueError(f"model {name!r} has no published weights")
+    return weights
+
+
+def get_weight(name: str) -> WeightsEnum:
+    """A weights entry by its qualified enum name (``"ResNet50_Weights.IMAGENET1K_V2"``) or
+    registry name (``"resnet50.imagenet1k_v2"``).
+
+    Raises:
+        ValueError: a name that denotes no registered entry.
+    """
+    _load_all()
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str such as 'ResNet50_Weights.DEFAULT', got {name!r}")
+    member = find_weights(name)
+    if member is None:
+        raise ValueError(
+            f"unknown weights {name!r}: expected '<Enum>.<MEMBER>' (ResNet50_Weights.DEFAULT) or "
+            "'<model>.<member>' (resnet50.imagenet1k_v2); list_weights() shows them all"
+        )
+    return member
+
+
+# torchvision.models holds the classifiers; its detection and segmentation sub-packages the rest.
+_PUBLIC_HOMES = {"vmodels": "vmodels.classification"}
+
+
+def find_public(name: str, package: str) -> object:
+    """A built-in builder or weights enum by name, for the packages' ``__getattr__``:
+    ``vmodels.resnet50``, ``vmodels.ResNet50_Weights``,
+    ``vmodels.detection.MaskRCNN_ResNet50_FPN_Weights``.
+
+    Raises:
+        AttributeError: when ``name`` is neither in ``package``.
+    """
+    _load_all()
+    home = _PUBLIC_HOMES.get(package, package)
+    for entry in _entries.values():
+        if not entry.builder.__module__.startswith(home + "."):
+            continue
+        if entry.name == name == entry.builder.__name__:
+            return entry.builder
+        if entry.weights is not None and entry.weights.__name__ == name:
+            return entry.weights
+    raise AttributeError(f"module {package!r} has no attribute {name!r}")

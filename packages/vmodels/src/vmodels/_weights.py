@@ -1,93 +1,233 @@
-"""Pretrained weights: what a checkpoint is (:class:`Weights`), where it is cached, and loading it
-with its integrity checked.
+"""Pretrained weights as torchvision 0.29 describes them (:class:`Weights`, :class:`WeightsEnum`),
+where their files are cached, and loading them with their integrity checked.
+
+Each model family declares its checkpoints as a :class:`WeightsEnum` (``ResNet50_Weights``) whose
+members carry the file's ``url``, the evaluation ``transforms`` and ``meta`` (categories,
+parameter count, metrics, recipe). Registering a builder with its enum
+(``register_model(..., weights=ResNet50_Weights)``) also registers every member under the name
+``"<model>.<member>"`` in lower case (``"resnet50.imagenet1k_v2"``).
 
 Files are cached under ``$VMODELS_HOME/checkpoints`` (default ``~/.cache/vmodels``). A download is
-checked against the entry's sha256 before it is moved into place (atomically), and a cached file
-is checked again when loaded. Without network access the error names the file to fetch and where
-to put it. Checkpoints load with ``torch.load(weights_only=True)``, or from ``.safetensors``.
+checked against the entry's sha256 (or the digest prefix its file name carries) before it is moved
+into place, atomically, and a cached file is checked again every time it is loaded. Without network
+access the error names the file to fetch and where to put it. Checkpoints load with
+``torch.load(weights_only=True)``, or from ``.safetensors``.
 """
 
+from __future__ import annotations
+
+import enum
 import hashlib
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Union
 
 from ._torch_files import CheckpointError, read_torch_file
 
 _CHUNK = 1 << 20
+# torch.hub's convention: a published file is named "<name>-<first hex digits of its sha256>.<ext>".
+_DIGEST_IN_FILE_NAME = re.compile(r"-([0-9a-f]{6,64})\.")
 
 
 @dataclass(frozen=True)
 class Weights:
-    """A pretrained checkpoint of one model.
+    """One published checkpoint.
 
     Attributes:
-        name: registry name, ``"<model>.<tag>"`` (e.g. ``"fcn_resnet101.coco_voc"``).
         url: where the file is downloaded from; its file name is the cache file's name.
-        sha256: hex digest of the file. Entries of files published with only a digest prefix
-            (the first hex digits, as in ``name-<prefix>.pth``) carry that prefix.
-        categories: class names, in output order.
-        transforms: the input transform the weights expect (resize, crop, mean, std, ...).
-        metrics: what the weights score, by metric name.
-        recipe: how they were trained (a command or a reference).
+        transforms: builds the evaluation transform the weights expect
+            (``weights.transforms()``, e.g. resize, crop and normalise).
+        meta: facts about the weights: ``categories`` (class names in output order, or None for
+            feature-only weights), ``num_params``, ``min_size``, ``recipe``, ``_metrics``,
+            ``_ops`` (GFLOPS), ``_file_size`` (MB), ``_docs``, as torchvision names them.
+        sha256: the file's hex digest or a prefix of it; by default the prefix in the file name
+            (``resnet50-11ad3fa6.pth``), which is what torchvision checks.
     """
 
-    name: str
     url: str
-    sha256: str
-    categories: tuple[str, ...]
-    transforms: dict = field(default_factory=dict)
-    metrics: dict = field(default_factory=dict)
-    recipe: str = ""
+    transforms: Callable[..., Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+    sha256: str | None = None
 
     @property
-    def model(self) -> str:
-        return self.name.split(".", 1)[0]
+    def digest(self) -> str:
+        """The expected sha256 (or prefix) of the file, lower case."""
+        if self.sha256 is not None:
+            return self.sha256.lower()
+        match = _DIGEST_IN_FILE_NAME.search(self.file_name)
+        if match is None:
+            raise ValueError(
+                f"{self.url}: the file name carries no sha256 prefix ('<name>-<hex>.pth'), so "
+                "the Weights entry must give sha256="
+            )
+        return match.group(1)
 
     @property
     def file_name(self) -> str:
         return self.url.rsplit("/", 1)[-1]
 
 
-_registered: dict[str, Weights] = {}
-_defaults: dict[str, str] = {}
+class WeightsEnum(enum.Enum):
+    """The checkpoints of one model, as members; ``DEFAULT`` is an alias of the best one.
+
+    ``ResNet50_Weights.IMAGENET1K_V2.url``, ``.transforms()``, ``.meta["categories"]`` and
+    ``.get_state_dict()`` work as in torchvision.
+    """
+
+    @classmethod
+    def verify(cls, obj: Any) -> WeightsEnum | None:
+        """``obj`` as a member of this enum: a member, its name (``"IMAGENET1K_V1"``,
+        ``"DEFAULT"``), ``"<Enum>.<NAME>"``, or None.
+
+        Raises:
+            ValueError: a string that names no member, listing the members.
+            TypeError: a member of another weights enum, or another type.
+        """
+        if obj is None or isinstance(obj, cls):
+            return obj
+        if isinstance(obj, str):
+            member_name = obj.removeprefix(cls.__name__ + ".")
+            if member_name in cls.__members__:
+                return cls.__members__[member_name]
+            raise ValueError(
+                f"{obj!r} is not a member of {cls.__name__}; its members are "
+                f"{list(cls.__members__)}"
+            )
+        raise TypeError(
+            f"weights must be a {cls.__name__} member or its name, got {type(obj).__name__} {obj!r}"
+        )
+
+    @property
+    def url(self) -> str:
+        return self.value.url
+
+    @property
+    def transforms(self) -> Callable[..., Any]:
+        return self.value.transforms
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.value.meta
+
+    def get_state_dict(self, progress: bool = True, check_hash: bool = True) -> dict:
+        """The checkpoint's state dict, downloaded into the cache if needed. The digest is
+        checked whatever ``check_hash`` says (both are accepted for torchvision's signature)."""
+        del progress, check_hash
+        return load_checkpoint(fetch(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self._name_}"
 
 
-def register_weights(weights: Weights, *, default: bool = False) -> Weights:
-    """Register a weights entry; ``default=True`` makes it what ``pretrained=True`` loads."""
-    if weights.name in _registered and _registered[weights.name] != weights:
-        raise ValueError(f"weights {weights.name!r} are already registered differently")
-    _registered[weights.name] = weights
-    if default:
-        _defaults[weights.model] = weights.name
-    return weights
+WeightsArg = Union[WeightsEnum, str, os.PathLike, None]  # noqa: UP007 (a runtime alias)
+
+_models: dict[str, type[WeightsEnum]] = {}  # model name -> its weights enum
+_owners: dict[WeightsEnum, str] = {}  # member -> model name
+
+
+def register_weights(model: str, weights: type[WeightsEnum]) -> None:
+    """Record ``weights`` as the checkpoints of ``model`` (done by ``register_model``)."""
+    if not (isinstance(weights, type) and issubclass(weights, WeightsEnum)):
+        raise TypeError(f"weights of {model!r} must be a WeightsEnum subclass, got {weights!r}")
+    existing = _models.get(model)
+    if existing is not None and existing is not weights:
+        raise ValueError(
+            f"model {model!r} already has weights {existing.__name__}, not {weights.__name__}"
+        )
+    for member in weights:
+        owner = _owners.get(member, model)
+        if owner != model:
+            raise ValueError(f"{member!r} already belongs to model {owner!r}, not {model!r}")
+    _models[model] = weights
+    _owners.update(dict.fromkeys(weights, model))
+
+
+def registered_name(member: WeightsEnum) -> str:
+    """``"<model>.<member in lower case>"``, e.g. ``"resnet50.imagenet1k_v2"``."""
+    return f"{_owners[member]}.{member.name.lower()}"
+
+
+def weights_of(model: str) -> type[WeightsEnum] | None:
+    """The weights enum registered for ``model``, or None."""
+    return _models.get(model)
 
 
 def list_weights(model: str | None = None) -> list[str]:
-    """Names of the registered weights, optionally of one model."""
-    return sorted(n for n, w in _registered.items() if model is None or w.model == model)
+    """Registry names of the registered weights (``"resnet50.imagenet1k_v1"``, ...), optionally
+    of one model."""
+    return sorted(registered_name(m) for m, owner in _owners.items() if model in (None, owner))
 
 
-def get_weights(name: str) -> Weights:
-    """The registered weights entry ``name``."""
-    if name not in _registered:
-        raise ValueError(f"unknown weights {name!r}; registered: {list_weights()}")
-    return _registered[name]
+def find_weights(name: str) -> WeightsEnum | None:
+    """The member a registry name (``"resnet50.imagenet1k_v2"``) or a qualified enum name
+    (``"ResNet50_Weights.IMAGENET1K_V2"``) denotes, or None."""
+    for member, model in _owners.items():
+        if name == f"{model}.{member.name.lower()}":
+            return member
+    enum_name, _, member_name = name.partition(".")
+    for weights in _models.values():
+        if weights.__name__ == enum_name and member_name in weights.__members__:
+            return weights.__members__[member_name]
+    return None
 
 
-def registered_entry(model: str, weights, pretrained: bool) -> Weights | None:
-    """The registered entry a builder of ``model`` will load for ``weights=`` /
-    ``pretrained=``, or None (no weights, or a checkpoint file path)."""
-    if weights is None and pretrained:
-        default = _defaults.get(model)
-        return None if default is None else get_weights(default)
-    if isinstance(weights, Weights):
+def resolve_weights(model: str, weights: WeightsArg, pretrained: bool) -> WeightsEnum | Path | None:
+    """What a builder of ``model`` loads for ``weights=`` / ``pretrained=``: a registered member,
+    a checkpoint file, or None for random initialisation.
+
+    ``weights`` may be a member of the model's enum, its name (``"IMAGENET1K_V2"``,
+    ``"DEFAULT"``, ``"ResNet50_Weights.IMAGENET1K_V2"``), a registry name
+    (``"resnet50.imagenet1k_v2"``), a checkpoint file or None. ``pretrained=True`` (the 2019 API)
+    means the model's first (V1) entry, as torchvision's legacy flag does.
+    """
+    enum_class = _models.get(model)
+    if pretrained not in (True, False):
+        raise ValueError(f"pretrained must be True or False, got {pretrained!r}")
+    if pretrained and weights is not None:
+        raise ValueError(
+            f"{model}: pass weights= or pretrained=True, not both (got weights={weights!r})"
+        )
+    if pretrained:
+        if enum_class is None:
+            raise ValueError(
+                f"{model} has no published weights, so pretrained=True cannot load any"
+            )
+        return next(iter(enum_class))
+    if weights is None:
+        return None
+    if isinstance(weights, WeightsEnum):
+        owner = _owners.get(weights)
+        if owner != model:
+            raise ValueError(
+                f"weights {weights!r} belong to {owner or 'no registered model'}, not {model}"
+            )
         return weights
-    if isinstance(weights, str) and weights in _registered:
-        return get_weights(weights)
+    if isinstance(weights, str):
+        member = find_weights(weights)
+        if member is None and enum_class is not None and weights in enum_class.__members__:
+            member = enum_class.__members__[weights]
+        if member is not None:
+            return resolve_weights(model, member, False)
+    if isinstance(weights, (str, os.PathLike)) and Path(weights).is_file():
+        return Path(weights)
+    choices = [] if enum_class is None else [*enum_class.__members__, *list_weights(model)]
+    raise ValueError(
+        f"weights of {model} must be None, one of {choices} or an existing checkpoint file, "
+        f"got {weights!r}"
+    )
+
+
+def categories_of(weights: WeightsEnum | Path | None) -> list[str] | None:
+    """The categories a resolved weights entry predicts, or None (no entry, a file, or
+    feature-only weights)."""
+    if isinstance(weights, WeightsEnum):
+        return weights.meta.get("categories")
     return None
 
 
@@ -104,22 +244,23 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_digest(actual: str, weights: Weights, path: Path) -> None:
-    if not actual.startswith(weights.sha256.lower()):
+def _check_digest(actual: str, weights: WeightsEnum, path: Path, advice: str) -> None:
+    if not actual.startswith(weights.value.digest):
         raise ValueError(
-            f"{path} does not match weights {weights.name!r}: its sha256 is {actual}, expected "
-            f"{weights.sha256}. The file is corrupt or not the published one: delete it and "
-            f"download {weights.url} again"
+            f"{path} does not match weights {weights!r}: its sha256 is {actual}, expected "
+            f"{weights.value.digest}. The file is corrupt or not the published one: {advice}"
         )
 
 
-def _download(weights: Weights, path: Path) -> None:
+def _download(weights: WeightsEnum, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         response = urllib.request.urlopen(weights.url, timeout=60)
     except (urllib.error.URLError, OSError) as error:
+        if isinstance(error, urllib.error.HTTPError):
+            error.close()  # it holds the server's error page open
         raise RuntimeError(
-            f"cannot download weights {weights.name!r} from {weights.url} ({error}). Without "
+            f"cannot download weights {weights!r} from {weights.url} ({error}). Without "
             f"network access, fetch that file elsewhere and put it at {path}"
         ) from error
     with response:
@@ -139,19 +280,26 @@ def _download(weights: Weights, path: Path) -> None:
                 os.unlink(tmp.name)
                 raise
     try:
-        _check_digest(digest.hexdigest(), weights, Path(weights.url))
+        _check_digest(
+            digest.hexdigest(),
+            weights,
+            Path(weights.url),
+            f"nothing was saved; put the file at {path}",
+        )
     except ValueError:
         os.unlink(tmp.name)
         raise
     os.replace(tmp.name, path)  # atomic: a cached file is always complete
 
 
-def fetch(weights: Weights) -> Path:
+def fetch(weights: WeightsEnum) -> Path:
     """Path of the verified checkpoint file of ``weights``, downloading it if not cached."""
-    path = vmodels_home() / "checkpoints" / weights.file_name
+    path = vmodels_home() / "checkpoints" / weights.value.file_name
     if not path.exists():
         _download(weights, path)
-    _check_digest(file_sha256(path), weights, path)
+    _check_digest(
+        file_sha256(path), weights, path, f"delete {path} and download {weights.url} again"
+    )
     return path
 
 
@@ -175,29 +323,16 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     return checkpoint
 
 
-def load_weights(model: str, weights, pretrained: bool = False) -> dict | None:
-    """The state dict a builder of ``model`` should load, or None for random initialisation.
-
-    Args:
-        model: the model's registry name.
-        weights: None, a registered weights name or :class:`Weights`, or a checkpoint path.
-        pretrained: the 2019 API: True means the model's default weights.
-    """
-    if weights is None and pretrained:
-        if model not in _defaults:
-            raise ValueError(f"{model} has no default pretrained weights; pass weights=")
-        weights = _defaults[model]
+def state_dict_of(weights: WeightsEnum | Path | None) -> dict | None:
+    """The state dict of resolved weights (fetched and checked), or None."""
     if weights is None:
         return None
-    if isinstance(weights, str) and weights in _registered:
-        weights = _registered[weights]
-    if isinstance(weights, Weights):
-        if weights.model != model:
-            raise ValueError(f"weights {weights.name!r} belong to {weights.model}, not {model}")
-        return load_checkpoint(fetch(weights))
-    if isinstance(weights, (str, os.PathLike)) and Path(weights).is_file():
-        return load_checkpoint(weights)
-    raise ValueError(
-        f"weights must be None, one of {list_weights(model)} or an existing checkpoint file, "
-        f"got {weights!r}"
-    )
+    if isinstance(weights, WeightsEnum):
+        return weights.get_state_dict()
+    return load_checkpoint(weights)
+
+
+def load_weights(model: str, weights: WeightsArg, pretrained: bool = False) -> dict | None:
+    """The state dict a builder of ``model`` should load, or None for random initialisation
+    (:func:`resolve_weights`, then fetch and load)."""
+    return state_dict_of(resolve_weights(model, weights, pretrained))

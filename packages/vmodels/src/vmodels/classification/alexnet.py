@@ -12,16 +12,15 @@ trained on 224x224 crops. Adaptive average pooling to 6x6 before the classifier 
 at least 63x63 work. The output is ``Tensor[N, num_classes]`` of logits.
 """
 
-import os
+from functools import partial
 
 import torch
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
-
-WeightsArg = Weights | str | os.PathLike | None
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 
 class AlexNet(nn.Module):
@@ -73,8 +72,29 @@ class AlexNet(nn.Module):
         return self.classifier(torch.flatten(x, 1))
 
 
-@register_model(task="classification")
-def alexnet(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> AlexNet:
+class AlexNet_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            "categories": IMAGENET_CATEGORIES,
+            "num_params": 61100840,
+            "min_size": (63, 63),
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 56.522, "acc@5": 79.066}},
+            "_ops": 0.714,
+            "_file_size": 233.087,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+@model_builder(task="classification", weights=AlexNet_Weights)
+def alexnet(request: BuildRequest, **kwargs) -> AlexNet:
     """AlexNet from "One weird trick for parallelizing convolutional neural networks"
     (Krizhevsky, 2014), after "ImageNet Classification with Deep Convolutional Neural Networks"
     (Krizhevsky et al., 2012).
@@ -82,4 +102,4 @@ def alexnet(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`AlexNet`.
     """
-    return build_model("alexnet", AlexNet, weights, pretrained, **kwargs)
+    return build_model(request, AlexNet, **kwargs)

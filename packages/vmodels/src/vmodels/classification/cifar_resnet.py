@@ -15,9 +15,8 @@ Every builder expects ``Tensor[N, 3, H, W]`` RGB images, normalized like the oth
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .resnet import BasicBlock, NormLayer, WeightsArg
+from .._builder import BuildRequest, build_model, model_builder
+from .resnet import BasicBlock, NormLayer
 
 STAGE_WIDTHS = (16, 32, 64)
 
@@ -91,41 +90,29 @@ class CifarResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def _cifar_resnet(name: str, depth: int, weights: WeightsArg, pretrained: bool, **kwargs):
-    return build_model(name, CifarResNet, weights, pretrained, depth=depth, **kwargs)
-
-
-@register_model(task="classification")
-def cifar_resnet20(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> CifarResNet:
+@model_builder(task="classification")
+def cifar_resnet20(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-20 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""
-    return _cifar_resnet("cifar_resnet20", 20, weights, pretrained, **kwargs)
+    return build_model(request, CifarResNet, depth=20, **kwargs)
 
 
-@register_model(task="classification")
-def cifar_resnet32(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> CifarResNet:
+@model_builder(task="classification")
+def cifar_resnet32(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-32 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""
-    return _cifar_resnet("cifar_resnet32", 32, weights, pretrained, **kwargs)
+    return build_model(request, CifarResNet, depth=32, **kwargs)
 
 
-@register_model(task="classification")
-def cifar_resnet56(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> CifarResNet:
+@model_builder(task="classification")
+def cifar_resnet56(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-56 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""
-    return _cifar_resnet("cifar_resnet56", 56, weights, pretrained, **kwargs)
+    return build_model(request, CifarResNet, depth=56, **kwargs)
 
 
-@register_model(task="classification")
-def cifar_resnet110(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> CifarResNet:
+@model_builder(task="classification")
+def cifar_resnet110(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-110 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""
-    return _cifar_resnet("cifar_resnet110", 110, weights, pretrained, **kwargs)
+    return build_model(request, CifarResNet, depth=110, **kwargs)

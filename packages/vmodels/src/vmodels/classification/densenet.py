@@ -12,7 +12,6 @@ trained on 224x224 crops, but any input of at least 32x32 works (global average 
 the classifier). The output is ``Tensor[N, num_classes]`` of logits.
 """
 
-import os
 import re
 from collections.abc import Sequence
 from functools import partial
@@ -21,11 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
-
-WeightsArg = Weights | str | os.PathLike | None
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 # Early checkpoints were saved when the layers' submodules were named "norm.1", "conv.2", ...
 _LEGACY_KEY = re.compile(
@@ -180,8 +178,76 @@ class DenseNet(nn.Module):
         return self.classifier(torch.flatten(x, 1))
 
 
-@register_model(task="classification")
-def densenet121(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> DenseNet:
+_COMMON_META = {
+    "categories": IMAGENET_CATEGORIES,
+    "min_size": (29, 29),
+    "recipe": "https://github.com/pytorch/vision/pull/116",
+    "_docs": "Ported from the authors' published weights.",
+}
+
+
+class DenseNet121_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/densenet121-a639ec97.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 7978856,
+            "_metrics": {"ImageNet-1K": {"acc@1": 74.434, "acc@5": 91.972}},
+            "_ops": 2.834,
+            "_file_size": 30.845,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class DenseNet161_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/densenet161-8d451a50.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 28681000,
+            "_metrics": {"ImageNet-1K": {"acc@1": 77.138, "acc@5": 93.56}},
+            "_ops": 7.728,
+            "_file_size": 110.369,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class DenseNet169_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/densenet169-b2777c0a.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 14149480,
+            "_metrics": {"ImageNet-1K": {"acc@1": 75.6, "acc@5": 92.806}},
+            "_ops": 3.36,
+            "_file_size": 54.708,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class DenseNet201_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/densenet201-c1103571.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 20013928,
+            "_metrics": {"ImageNet-1K": {"acc@1": 76.896, "acc@5": 93.37}},
+            "_ops": 4.291,
+            "_file_size": 77.373,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+@model_builder(task="classification", weights=DenseNet121_Weights)
+def densenet121(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-121 (k=32, blocks 6-12-24-16) from "Densely Connected Convolutional Networks"
     (Huang et al., 2016).
 
@@ -189,11 +255,11 @@ def densenet121(*, weights: WeightsArg = None, pretrained: bool = False, **kwarg
     ``kwargs`` go to :class:`DenseNet`.
     """
     make = partial(DenseNet, 32, (6, 12, 24, 16), 64)
-    return build_model("densenet121", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)
 
 
-@register_model(task="classification")
-def densenet161(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> DenseNet:
+@model_builder(task="classification", weights=DenseNet161_Weights)
+def densenet161(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-161 (k=48, blocks 6-12-36-24, 96 initial channels) from "Densely Connected
     Convolutional Networks" (Huang et al., 2016).
 
@@ -201,11 +267,11 @@ def densenet161(*, weights: WeightsArg = None, pretrained: bool = False, **kwarg
     ``kwargs`` go to :class:`DenseNet`.
     """
     make = partial(DenseNet, 48, (6, 12, 36, 24), 96)
-    return build_model("densenet161", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)
 
 
-@register_model(task="classification")
-def densenet169(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> DenseNet:
+@model_builder(task="classification", weights=DenseNet169_Weights)
+def densenet169(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-169 (k=32, blocks 6-12-32-32) from "Densely Connected Convolutional Networks"
     (Huang et al., 2016).
 
@@ -213,11 +279,11 @@ def densenet169(*, weights: WeightsArg = None, pretrained: bool = False, **kwarg
     ``kwargs`` go to :class:`DenseNet`.
     """
     make = partial(DenseNet, 32, (6, 12, 32, 32), 64)
-    return build_model("densenet169", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)
 
 
-@register_model(task="classification")
-def densenet201(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> DenseNet:
+@model_builder(task="classification", weights=DenseNet201_Weights)
+def densenet201(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-201 (k=32, blocks 6-12-48-32) from "Densely Connected Convolutional Networks"
     (Huang et al., 2016).
 
@@ -225,4 +291,4 @@ def densenet201(*, weights: WeightsArg = None, pretrained: bool = False, **kwarg
     ``kwargs`` go to :class:`DenseNet`.
     """
     make = partial(DenseNet, 32, (6, 12, 48, 32), 64)
-    return build_model("densenet201", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)

@@ -14,22 +14,21 @@ the scripted module from C++).
 Input normalization. The model expects ``Tensor[N, 3, H, W]`` RGB normalized with the ImageNet
 mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225). ``transform_input=True`` re-normalizes
 such input to mean 0.5, std 0.5 per channel (values in [-1, 1]) inside the model, which is what
-torchvision's ImageNet GoogLeNet weights were trained on. It is an explicit argument, False by
-default, and loading weights never changes it: pass ``transform_input=True`` with those weights.
+torchvision's ImageNet GoogLeNet weights were trained on. It is False by default; the builder
+sets it with published weights unless told otherwise, as torchvision's does.
 """
 
-import os
+from functools import partial
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
-
-WeightsArg = Weights | str | os.PathLike | None
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 
 class GoogLeNetOutputs(NamedTuple):
@@ -66,6 +65,18 @@ class BasicConv2d(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(self.bn(self.conv(x)), inplace=True)
+
+
+def check_image_batch(x: Tensor, min_size: int, model: str, condition: str = "") -> None:
+    """Require ``Tensor[N, C, H, W]`` with ``H, W >= min_size``, naming ``model``. Under
+    torch.fx tracing (feature extraction) the sizes are unknown and the check is skipped."""
+    if isinstance(x, torch.fx.Proxy):
+        return
+    if x.dim() != 4 or x.shape[-2] < min_size or x.shape[-1] < min_size:
+        raise ValueError(
+            f"{model} expects Tensor[N, C, H, W] with H, W >= {min_size}{condition}, "
+            f"got Tensor{list(x.shape)}"
+        )
 
 
 class Inception(nn.Module):
@@ -210,10 +221,8 @@ class GoogLeNet(nn.Module):
         """Logits of ``x``: ``Tensor[N, num_classes]``, or :class:`GoogLeNetOutputs` in training
         mode with auxiliary heads."""
         # Below 15x15 the stride-2 stages leave nothing to pool; say so up front.
-        if x.dim() != 4 or x.shape[-2] < 15 or x.shape[-1] < 15:
-            raise ValueError(
-                f"GoogLeNet expects Tensor[N, C, H, W] with H, W >= 15, got Tensor{list(x.shape)}"
-            )
+        if not torch.jit.is_scripting():
+            check_image_batch(x, 15, "GoogLeNet")
         if self.transform_input:
             x = imagenet_to_half_normalized(x)
         x = self.maxpool1(self.conv1(x))
@@ -237,12 +246,42 @@ class GoogLeNet(nn.Module):
         return logits
 
 
-@register_model(task="classification")
-def googlenet(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> GoogLeNet:
+class GoogLeNet_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/googlenet-1378be20.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            "categories": IMAGENET_CATEGORIES,
+            "num_params": 6624904,
+            "min_size": (15, 15),
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#googlenet"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.778, "acc@5": 89.53}},
+            "_ops": 1.498,
+            "_file_size": 49.731,
+            "_docs": "Ported from the authors' published weights.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+@model_builder(task="classification", weights=GoogLeNet_Weights)
+def googlenet(request: BuildRequest, **kwargs) -> GoogLeNet:
     """GoogLeNet from "Going Deeper with Convolutions" (Szegedy et al., 2014).
 
-    Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights; those
-    expect ``transform_input=True``, which this builder never sets for you). ``kwargs`` go to
-    :class:`GoogLeNet`.
+    Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
+    ``kwargs`` go to :class:`GoogLeNet`. With published weights, as in torchvision,
+    ``transform_input`` defaults to True and ``aux_logits`` to False: the checkpoint's auxiliary
+    heads are loaded, then dropped unless ``aux_logits=True`` (they are untrained).
     """
-    return build_model("googlenet", GoogLeNet, weights, pretrained, **kwargs)
+    if not isinstance(request.weights, WeightsEnum):
+        return build_model(request, GoogLeNet, **kwargs)
+    kwargs.setdefault("transform_input", True)
+    keep_aux = kwargs.pop("aux_logits", False)
+    model = build_model(request, GoogLeNet, aux_logits=True, init_weights=False, **kwargs)
+    if not keep_aux:
+        model.aux_logits = False
+        model.aux1 = None
+        model.aux2 = None
+    return model

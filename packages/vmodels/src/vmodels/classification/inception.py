@@ -11,23 +11,22 @@ model behaves the same (``forward`` is typed ``Tensor | InceptionOutputs``, a To
 Input. ``Tensor[N, 3, H, W]`` RGB normalized with the ImageNet mean and std, 299x299 for the
 ImageNet weights. Eval mode accepts 75x75 and up; the auxiliary classifier (training mode) needs
 at least 299x299. ``transform_input=True`` re-normalizes the input to mean 0.5, std 0.5 inside the
-model, as torchvision's ImageNet weights expect; it is False by default and loading weights never
-changes it.
+model, as torchvision's ImageNet weights expect; it is False by default, and the builder sets it
+with published weights unless told otherwise, as torchvision's does.
 """
 
-import os
+from functools import partial
 from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
-from .googlenet import BasicConv2d, imagenet_to_half_normalized
-
-WeightsArg = Weights | str | os.PathLike | None
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
+from .googlenet import BasicConv2d, check_image_batch, imagenet_to_half_normalized
 
 
 class InceptionOutputs(NamedTuple):
@@ -53,10 +52,12 @@ class InceptionA(nn.Module):
         self.branch_pool = BasicConv2d(in_channels, pool_features, kernel_size=1)
 
     def forward(self, x: Tensor) -> Tensor:
+        # Branches in torchvision's order, so feature-extraction node names match its.
+        branch1x1 = self.branch1x1(x)
         branch5x5 = self.branch5x5_2(self.branch5x5_1(x))
         branch3x3dbl = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
         branch_pool = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
-        return torch.cat([self.branch1x1(x), branch5x5, branch3x3dbl, branch_pool], 1)
+        return torch.cat([branch1x1, branch5x5, branch3x3dbl, branch_pool], 1)
 
 
 class InceptionB(nn.Module):
@@ -71,9 +72,10 @@ class InceptionB(nn.Module):
         self.branch3x3dbl_3 = BasicConv2d(96, 96, kernel_size=3, stride=2)
 
     def forward(self, x: Tensor) -> Tensor:
+        branch3x3 = self.branch3x3(x)
         branch3x3dbl = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
         branch_pool = F.max_pool2d(x, kernel_size=3, stride=2)
-        return torch.cat([self.branch3x3(x), branch3x3dbl, branch_pool], 1)
+        return torch.cat([branch3x3, branch3x3dbl, branch_pool], 1)
 
 
 class InceptionC(nn.Module):
@@ -99,12 +101,13 @@ class InceptionC(nn.Module):
         self.branch_pool = BasicConv2d(in_channels, 192, kernel_size=1)
 
     def forward(self, x: Tensor) -> Tensor:
+        branch1x1 = self.branch1x1(x)
         branch7x7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
         branch7x7dbl = self.branch7x7dbl_1(x)
         branch7x7dbl = self.branch7x7dbl_3(self.branch7x7dbl_2(branch7x7dbl))
         branch7x7dbl = self.branch7x7dbl_5(self.branch7x7dbl_4(branch7x7dbl))
         branch_pool = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
-        return torch.cat([self.branch1x1(x), branch7x7, branch7x7dbl, branch_pool], 1)
+        return torch.cat([branch1x1, branch7x7, branch7x7dbl, branch_pool], 1)
 
 
 class InceptionD(nn.Module):
@@ -149,6 +152,7 @@ class InceptionE(nn.Module):
         self.branch_pool = BasicConv2d(in_channels, 192, kernel_size=1)
 
     def forward(self, x: Tensor) -> Tensor:
+        branch1x1 = self.branch1x1(x)
         branch3x3 = self.branch3x3_1(x)
         branch3x3 = torch.cat([self.branch3x3_2a(branch3x3), self.branch3x3_2b(branch3x3)], 1)
         branch3x3dbl = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
@@ -156,7 +160,7 @@ class InceptionE(nn.Module):
             [self.branch3x3dbl_3a(branch3x3dbl), self.branch3x3dbl_3b(branch3x3dbl)], 1
         )
         branch_pool = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
-        return torch.cat([self.branch1x1(x), branch3x3, branch3x3dbl, branch_pool], 1)
+        return torch.cat([branch1x1, branch3x3, branch3x3dbl, branch_pool], 1)
 
 
 class InceptionAux(nn.Module):
@@ -259,13 +263,9 @@ class Inception3(nn.Module):
         # The stride-2 stages leave nothing to convolve below these sizes; say so up front
         # instead of failing deep inside with a kernel-size error.
         with_aux = self.AuxLogits is not None and self.training
-        min_size = 299 if with_aux else 75
-        if x.dim() != 4 or x.shape[-2] < min_size or x.shape[-1] < min_size:
-            mode = " in training with the auxiliary classifier" if with_aux else ""
-            raise ValueError(
-                f"Inception v3 expects Tensor[N, C, H, W] with H, W >= {min_size}{mode}, "
-                f"got Tensor{list(x.shape)}"
-            )
+        if not torch.jit.is_scripting():
+            condition = " in training with the auxiliary classifier" if with_aux else ""
+            check_image_batch(x, 299 if with_aux else 75, "Inception v3", condition)
         if self.transform_input:
             x = imagenet_to_half_normalized(x)
         x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))
@@ -282,13 +282,42 @@ class Inception3(nn.Module):
         return logits
 
 
-@register_model(task="classification")
-def inception_v3(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> Inception3:
+class Inception_V3_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth",
+        transforms=partial(ImageClassification, crop_size=299, resize_size=342),
+        meta={
+            "categories": IMAGENET_CATEGORIES,
+            "num_params": 27161264,
+            "min_size": (75, 75),
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#inception-v3"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 77.294, "acc@5": 93.45}},
+            "_ops": 5.713,
+            "_file_size": 103.903,
+            "_docs": "Ported from the authors' published weights.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+@model_builder(task="classification", weights=Inception_V3_Weights)
+def inception_v3(request: BuildRequest, **kwargs) -> Inception3:
     """Inception v3 from "Rethinking the Inception Architecture for Computer Vision" (Szegedy
     et al., 2015).
 
-    Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (299x299 for ImageNet weights; those
-    expect ``transform_input=True``, which this builder never sets for you). ``kwargs`` go to
-    :class:`Inception3`.
+    Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (299x299 for ImageNet weights).
+    ``kwargs`` go to :class:`Inception3`. With published weights, as in torchvision,
+    ``transform_input`` defaults to True; the checkpoint's auxiliary head is loaded, then dropped
+    if ``aux_logits=False``.
     """
-    return build_model("inception_v3", Inception3, weights, pretrained, **kwargs)
+    if not isinstance(request.weights, WeightsEnum):
+        return build_model(request, Inception3, **kwargs)
+    kwargs.setdefault("transform_input", True)
+    keep_aux = kwargs.pop("aux_logits", True)
+    model = build_model(request, Inception3, aux_logits=True, init_weights=False, **kwargs)
+    if not keep_aux:
+        model.aux_logits = False
+        model.AuxLogits = None
+    return model

@@ -9,19 +9,21 @@ Input ``Tensor[N, 3, H, W]`` RGB normalized with the ImageNet mean (0.485, 0.456
 output ``Tensor[N, num_classes]`` of logits.
 """
 
-import os
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
+import vops
+
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 NormLayer = Callable[[int], nn.Module]
-WeightsArg = Weights | str | os.PathLike | None
 
 # Expansion factor t, output channels c, repeats n, stride of the first repeat s (Table 2).
 DEFAULT_SETTING: list[list[int]] = [
@@ -45,26 +47,25 @@ def make_divisible(value: float, divisor: int, min_value: int | None = None) -> 
     return rounded
 
 
-class ConvBNReLU6(nn.Sequential):
-    """Convolution (no bias, "same" padding), normalization and ReLU6, as ``0``, ``1``, ``2``."""
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int = 3,
-        stride: int = 1,
-        groups: int = 1,
-        norm_layer: NormLayer = nn.BatchNorm2d,
-    ) -> None:
-        padding = (kernel_size - 1) // 2
-        super().__init__(
-            nn.Conv2d(
-                in_channels, out_channels, kernel_size, stride, padding, groups=groups, bias=False
-            ),
-            norm_layer(out_channels),
-            nn.ReLU6(inplace=True),
-        )
+def conv_bn_relu6(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    groups: int = 1,
+    norm_layer: NormLayer = nn.BatchNorm2d,
+) -> vops.Conv2dNormActivation:
+    """Convolution (no bias, "same" padding), normalization and ReLU6, as ``0``, ``1``, ``2``:
+    torchvision's block, so feature extraction sees it as one node."""
+    return vops.Conv2dNormActivation(
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        groups=groups,
+        norm_layer=norm_layer,
+        activation_layer=nn.ReLU6,
+    )
 
 
 class InvertedResidual(nn.Module):
@@ -89,9 +90,9 @@ class InvertedResidual(nn.Module):
         hidden = round(inp * expand_ratio)
         layers: list[nn.Module] = []
         if expand_ratio != 1:
-            layers.append(ConvBNReLU6(inp, hidden, kernel_size=1, norm_layer=norm_layer))
+            layers.append(conv_bn_relu6(inp, hidden, kernel_size=1, norm_layer=norm_layer))
         layers += [
-            ConvBNReLU6(hidden, hidden, stride=stride, groups=hidden, norm_layer=norm_layer),
+            conv_bn_relu6(hidden, hidden, stride=stride, groups=hidden, norm_layer=norm_layer),
             nn.Conv2d(hidden, oup, kernel_size=1, bias=False),
             norm_layer(oup),
         ]
@@ -161,7 +162,7 @@ class MobileNetV2(nn.Module):
 
         channels = make_divisible(32 * width_mult, round_nearest)
         self.last_channel = make_divisible(1280 * max(1.0, width_mult), round_nearest)
-        features: list[nn.Module] = [ConvBNReLU6(3, channels, stride=2, norm_layer=norm_layer)]
+        features: list[nn.Module] = [conv_bn_relu6(3, channels, stride=2, norm_layer=norm_layer)]
         for t, c, n, s in setting:
             out_channels = make_divisible(c * width_mult, round_nearest)
             for i in range(n):
@@ -169,7 +170,7 @@ class MobileNetV2(nn.Module):
                 features.append(InvertedResidual(channels, out_channels, stride, t, norm_layer))
                 channels = out_channels
         features.append(
-            ConvBNReLU6(channels, self.last_channel, kernel_size=1, norm_layer=norm_layer)
+            conv_bn_relu6(channels, self.last_channel, kernel_size=1, norm_layer=norm_layer)
         )
         self.features = nn.Sequential(*features)
         self.classifier = nn.Sequential(
@@ -191,12 +192,50 @@ class MobileNetV2(nn.Module):
         return self.classifier(torch.flatten(x, 1))
 
 
-@register_model(task="classification")
-def mobilenet_v2(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> MobileNetV2:
+_COMMON_META = {
+    "categories": IMAGENET_CATEGORIES,
+    "num_params": 3504872,
+    "min_size": (1, 1),
+    "_ops": 0.301,
+}
+
+
+class MobileNet_V2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#mobilenetv2"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 71.878, "acc@5": 90.286}},
+            "_file_size": 13.555,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-reg-tuning",
+            "_metrics": {"ImageNet-1K": {"acc@1": 72.154, "acc@5": 90.822}},
+            "_file_size": 13.598,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+@model_builder(task="classification", weights=MobileNet_V2_Weights)
+def mobilenet_v2(request: BuildRequest, **kwargs) -> MobileNetV2:
     """MobileNetV2 from "MobileNetV2: Inverted Residuals and Linear Bottlenecks" (Sandler et al.,
     2018).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` (``width_mult``, ``round_nearest``, ...) go to :class:`MobileNetV2`.
     """
-    return build_model("mobilenet_v2", MobileNetV2, weights, pretrained, **kwargs)
+    return build_model(request, MobileNetV2, **kwargs)

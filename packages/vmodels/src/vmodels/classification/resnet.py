@@ -11,18 +11,18 @@ trained on 224x224 crops, but any size works (global average pooling before the 
 output is ``Tensor[N, num_classes]`` of logits.
 """
 
-import os
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import torch
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 NormLayer = Callable[[int], nn.Module]
-WeightsArg = Weights | str | os.PathLike | None
 
 
 def _conv3x3(
@@ -92,9 +92,10 @@ class BasicBlock(nn.Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
+        # After the main branch, as torchvision orders it: feature-extraction node names match.
+        identity = x if self.downsample is None else self.downsample(x)
         return self.relu(out + identity)
 
 
@@ -141,10 +142,10 @@ class Bottleneck(nn.Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
+        identity = x if self.downsample is None else self.downsample(x)  # as in BasicBlock
         return self.relu(out + identity)
 
 
@@ -298,68 +299,336 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-@register_model(task="classification")
-def resnet18(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+_COMMON_META = {
+    "categories": IMAGENET_CATEGORIES,
+    "min_size": (1, 1),
+}
+
+
+class ResNet18_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnet18-f37072fd.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 11689512,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.758, "acc@5": 89.078}},
+            "_ops": 1.814,
+            "_file_size": 44.661,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet34_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnet34-b627a593.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 21797672,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 73.314, "acc@5": 91.42}},
+            "_ops": 3.664,
+            "_file_size": 83.275,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet50_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnet50-0676ba61.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 25557032,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 76.13, "acc@5": 92.862}},
+            "_ops": 4.089,
+            "_file_size": 97.781,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/resnet50-11ad3fa6.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 25557032,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#issuecomment-1013906621",
+            "_metrics": {"ImageNet-1K": {"acc@1": 80.858, "acc@5": 95.434}},
+            "_ops": 4.089,
+            "_file_size": 97.79,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNet101_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnet101-63fe2227.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 44549160,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 77.374, "acc@5": 93.546}},
+            "_ops": 7.801,
+            "_file_size": 170.511,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/resnet101-cd907fc2.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 44549160,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 81.886, "acc@5": 95.78}},
+            "_ops": 7.801,
+            "_file_size": 170.53,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNet152_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnet152-394f9c45.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 60192808,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 78.312, "acc@5": 94.046}},
+            "_ops": 11.514,
+            "_file_size": 230.434,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/resnet152-f82ba261.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 60192808,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 82.284, "acc@5": 96.002}},
+            "_ops": 11.514,
+            "_file_size": 230.474,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt50_32X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnext50_32x4d-7cdf4587.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 25028904,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#resnext"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 77.618, "acc@5": 93.698}},
+            "_ops": 4.23,
+            "_file_size": 95.789,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/resnext50_32x4d-1a0047aa.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 25028904,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 81.198, "acc@5": 95.34}},
+            "_ops": 4.23,
+            "_file_size": 95.833,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNeXt101_32X8D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnext101_32x8d-8ba56ff5.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 88791336,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/classification#resnext"
+            ),
+            "_metrics": {"ImageNet-1K": {"acc@1": 79.312, "acc@5": 94.526}},
+            "_ops": 16.414,
+            "_file_size": 339.586,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/resnext101_32x8d-110c445d.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 88791336,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres",
+            "_metrics": {"ImageNet-1K": {"acc@1": 82.834, "acc@5": 96.228}},
+            "_ops": 16.414,
+            "_file_size": 339.673,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class Wide_ResNet50_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/wide_resnet50_2-95faca4d.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 68883240,
+            "recipe": "https://github.com/pytorch/vision/pull/912#issue-445437439",
+            "_metrics": {"ImageNet-1K": {"acc@1": 78.468, "acc@5": 94.086}},
+            "_ops": 11.398,
+            "_file_size": 131.82,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/wide_resnet50_2-9ba9bcbe.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 68883240,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe-with-fixres",
+            "_metrics": {"ImageNet-1K": {"acc@1": 81.602, "acc@5": 95.758}},
+            "_ops": 11.398,
+            "_file_size": 263.124,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+class Wide_ResNet101_2_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/wide_resnet101_2-32ee1156.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "num_params": 126886696,
+            "recipe": "https://github.com/pytorch/vision/pull/912#issue-445437439",
+            "_metrics": {"ImageNet-1K": {"acc@1": 78.848, "acc@5": 94.284}},
+            "_ops": 22.753,
+            "_file_size": 242.896,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_V2 = Weights(
+        url="https://download.pytorch.org/models/wide_resnet101_2-d733dc28.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 126886696,
+            "recipe": "https://github.com/pytorch/vision/issues/3995#new-recipe",
+            "_metrics": {"ImageNet-1K": {"acc@1": 82.51, "acc@5": 96.02}},
+            "_ops": 22.753,
+            "_file_size": 484.747,
+            "_docs": (
+                "Beyond the paper's accuracy: trained with torchvision's newer recipe (see recipe)."
+            ),
+        },
+    )
+    DEFAULT = IMAGENET1K_V2
+
+
+@model_builder(task="classification", weights=ResNet18_Weights)
+def resnet18(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-18 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ResNet`.
     """
-    return build_model(
-        "resnet18", ResNet, weights, pretrained, block=BasicBlock, layers=[2, 2, 2, 2], **kwargs
-    )
+    return build_model(request, ResNet, block=BasicBlock, layers=[2, 2, 2, 2], **kwargs)
 
 
-@register_model(task="classification")
-def resnet34(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=ResNet34_Weights)
+def resnet34(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-34 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ResNet`.
     """
-    return build_model(
-        "resnet34", ResNet, weights, pretrained, block=BasicBlock, layers=[3, 4, 6, 3], **kwargs
-    )
+    return build_model(request, ResNet, block=BasicBlock, layers=[3, 4, 6, 3], **kwargs)
 
 
-@register_model(task="classification")
-def resnet50(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=ResNet50_Weights)
+def resnet50(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-50 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ResNet`.
     """
-    return build_model(
-        "resnet50", ResNet, weights, pretrained, block=Bottleneck, layers=[3, 4, 6, 3], **kwargs
-    )
+    return build_model(request, ResNet, block=Bottleneck, layers=[3, 4, 6, 3], **kwargs)
 
 
-@register_model(task="classification")
-def resnet101(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=ResNet101_Weights)
+def resnet101(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-101 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ResNet`.
     """
-    return build_model(
-        "resnet101", ResNet, weights, pretrained, block=Bottleneck, layers=[3, 4, 23, 3], **kwargs
-    )
+    return build_model(request, ResNet, block=Bottleneck, layers=[3, 4, 23, 3], **kwargs)
 
 
-@register_model(task="classification")
-def resnet152(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=ResNet152_Weights)
+def resnet152(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-152 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ResNet`.
     """
-    return build_model(
-        "resnet152", ResNet, weights, pretrained, block=Bottleneck, layers=[3, 8, 36, 3], **kwargs
-    )
+    return build_model(request, ResNet, block=Bottleneck, layers=[3, 8, 36, 3], **kwargs)
 
 
-@register_model(task="classification")
-def resnext50_32x4d(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=ResNeXt50_32X4D_Weights)
+def resnext50_32x4d(request: BuildRequest, **kwargs) -> ResNet:
     """ResNeXt-50 32x4d from "Aggregated Residual Transformations for Deep Neural Networks"
     (Xie et al., 2016): 32 groups of 4 channels in the first stage's 3x3 convolutions.
 
@@ -367,10 +636,8 @@ def resnext50_32x4d(*, weights: WeightsArg = None, pretrained: bool = False, **k
     ``kwargs`` go to :class:`ResNet` (except ``groups`` and ``width_per_group``).
     """
     return build_model(
-        "resnext50_32x4d",
+        request,
         ResNet,
-        weights,
-        pretrained,
         block=Bottleneck,
         layers=[3, 4, 6, 3],
         groups=32,
@@ -379,8 +646,8 @@ def resnext50_32x4d(*, weights: WeightsArg = None, pretrained: bool = False, **k
     )
 
 
-@register_model(task="classification")
-def resnext101_32x8d(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=ResNeXt101_32X8D_Weights)
+def resnext101_32x8d(request: BuildRequest, **kwargs) -> ResNet:
     """ResNeXt-101 32x8d from "Aggregated Residual Transformations for Deep Neural Networks"
     (Xie et al., 2016): 32 groups of 8 channels in the first stage's 3x3 convolutions.
 
@@ -388,10 +655,8 @@ def resnext101_32x8d(*, weights: WeightsArg = None, pretrained: bool = False, **
     ``kwargs`` go to :class:`ResNet` (except ``groups`` and ``width_per_group``).
     """
     return build_model(
-        "resnext101_32x8d",
+        request,
         ResNet,
-        weights,
-        pretrained,
         block=Bottleneck,
         layers=[3, 4, 23, 3],
         groups=32,
@@ -400,8 +665,8 @@ def resnext101_32x8d(*, weights: WeightsArg = None, pretrained: bool = False, **
     )
 
 
-@register_model(task="classification")
-def wide_resnet50_2(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=Wide_ResNet50_2_Weights)
+def wide_resnet50_2(request: BuildRequest, **kwargs) -> ResNet:
     """Wide ResNet-50-2 from "Wide Residual Networks" (Zagoruyko and Komodakis, 2016): ResNet-50
     with twice the channels in every bottleneck's inner convolutions (outer widths unchanged).
 
@@ -409,10 +674,8 @@ def wide_resnet50_2(*, weights: WeightsArg = None, pretrained: bool = False, **k
     ``kwargs`` go to :class:`ResNet` (except ``width_per_group``).
     """
     return build_model(
-        "wide_resnet50_2",
+        request,
         ResNet,
-        weights,
-        pretrained,
         block=Bottleneck,
         layers=[3, 4, 6, 3],
         width_per_group=128,
@@ -420,8 +683,8 @@ def wide_resnet50_2(*, weights: WeightsArg = None, pretrained: bool = False, **k
     )
 
 
-@register_model(task="classification")
-def wide_resnet101_2(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> ResNet:
+@model_builder(task="classification", weights=Wide_ResNet101_2_Weights)
+def wide_resnet101_2(request: BuildRequest, **kwargs) -> ResNet:
     """Wide ResNet-101-2 from "Wide Residual Networks" (Zagoruyko and Komodakis, 2016): ResNet-101
     with twice the channels in every bottleneck's inner convolutions (outer widths unchanged).
 
@@ -429,10 +692,8 @@ def wide_resnet101_2(*, weights: WeightsArg = None, pretrained: bool = False, **
     ``kwargs`` go to :class:`ResNet` (except ``width_per_group``).
     """
     return build_model(
-        "wide_resnet101_2",
+        request,
         ResNet,
-        weights,
-        pretrained,
         block=Bottleneck,
         layers=[3, 4, 23, 3],
         width_per_group=128,

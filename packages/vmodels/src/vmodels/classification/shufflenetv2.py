@@ -9,17 +9,16 @@ Input ``Tensor[N, 3, H, W]`` RGB normalized with the ImageNet mean (0.485, 0.456
 output ``Tensor[N, num_classes]`` of logits.
 """
 
-import os
 from collections.abc import Sequence
+from functools import partial
 
 import torch
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
-
-WeightsArg = Weights | str | os.PathLike | None
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
@@ -150,75 +149,126 @@ class ShuffleNetV2(nn.Module):
         return self.fc(x)
 
 
-def _shufflenet_v2(
-    name: str, out_channels: list[int], weights: WeightsArg, pretrained: bool, **kwargs
-) -> ShuffleNetV2:
+def _shufflenet_v2(request: BuildRequest, out_channels: list[int], **kwargs) -> ShuffleNetV2:
     return build_model(
-        name,
+        request,
         ShuffleNetV2,
-        weights,
-        pretrained,
         stages_repeats=[4, 8, 4],
         stages_out_channels=out_channels,
         **kwargs,
     )
 
 
-@register_model(task="classification")
-def shufflenet_v2_x0_5(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> ShuffleNetV2:
+_COMMON_META = {
+    "categories": IMAGENET_CATEGORIES,
+    "min_size": (1, 1),
+    "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+}
+
+
+class ShuffleNet_V2_X0_5_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/shufflenetv2_x0.5-f707e7126e.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "recipe": "https://github.com/ericsun99/Shufflenet-v2-Pytorch",
+            "num_params": 1366792,
+            "_metrics": {"ImageNet-1K": {"acc@1": 60.552, "acc@5": 81.746}},
+            "_ops": 0.04,
+            "_file_size": 5.282,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ShuffleNet_V2_X1_0_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/shufflenetv2_x1-5666bf0f80.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "recipe": "https://github.com/ericsun99/Shufflenet-v2-Pytorch",
+            "num_params": 2278604,
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.362, "acc@5": 88.316}},
+            "_ops": 0.145,
+            "_file_size": 8.791,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ShuffleNet_V2_X1_5_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/shufflenetv2_x1_5-3c479a10.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "recipe": "https://github.com/pytorch/vision/pull/5906",
+            "num_params": 3503624,
+            "_metrics": {"ImageNet-1K": {"acc@1": 72.996, "acc@5": 91.086}},
+            "_ops": 0.296,
+            "_file_size": 13.557,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class ShuffleNet_V2_X2_0_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/shufflenetv2_x2_0-8be3c8ee.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "recipe": "https://github.com/pytorch/vision/pull/5906",
+            "num_params": 7393996,
+            "_metrics": {"ImageNet-1K": {"acc@1": 76.23, "acc@5": 93.006}},
+            "_ops": 0.583,
+            "_file_size": 28.433,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+@model_builder(task="classification", weights=ShuffleNet_V2_X0_5_Weights)
+def shufflenet_v2_x0_5(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 0.5x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ShuffleNetV2`.
     """
-    return _shufflenet_v2(
-        "shufflenet_v2_x0_5", [24, 48, 96, 192, 1024], weights, pretrained, **kwargs
-    )
+    return _shufflenet_v2(request, [24, 48, 96, 192, 1024], **kwargs)
 
 
-@register_model(task="classification")
-def shufflenet_v2_x1_0(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> ShuffleNetV2:
+@model_builder(task="classification", weights=ShuffleNet_V2_X1_0_Weights)
+def shufflenet_v2_x1_0(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 1.0x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ShuffleNetV2`.
     """
-    return _shufflenet_v2(
-        "shufflenet_v2_x1_0", [24, 116, 232, 464, 1024], weights, pretrained, **kwargs
-    )
+    return _shufflenet_v2(request, [24, 116, 232, 464, 1024], **kwargs)
 
 
-@register_model(task="classification")
-def shufflenet_v2_x1_5(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> ShuffleNetV2:
+@model_builder(task="classification", weights=ShuffleNet_V2_X1_5_Weights)
+def shufflenet_v2_x1_5(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 1.5x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ShuffleNetV2`.
     """
-    return _shufflenet_v2(
-        "shufflenet_v2_x1_5", [24, 176, 352, 704, 1024], weights, pretrained, **kwargs
-    )
+    return _shufflenet_v2(request, [24, 176, 352, 704, 1024], **kwargs)
 
 
-@register_model(task="classification")
-def shufflenet_v2_x2_0(
-    *, weights: WeightsArg = None, pretrained: bool = False, **kwargs
-) -> ShuffleNetV2:
+@model_builder(task="classification", weights=ShuffleNet_V2_X2_0_Weights)
+def shufflenet_v2_x2_0(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 2.0x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`ShuffleNetV2`.
     """
-    return _shufflenet_v2(
-        "shufflenet_v2_x2_0", [24, 244, 488, 976, 2048], weights, pretrained, **kwargs
-    )
+    return _shufflenet_v2(request, [24, 244, 488, 976, 2048], **kwargs)

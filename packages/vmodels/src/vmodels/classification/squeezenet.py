@@ -12,17 +12,15 @@ trained on 224x224 crops, but any input of at least 32x32 works. The output is
 ``Tensor[N, num_classes]`` of logits.
 """
 
-import os
 from functools import partial
 
 import torch
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
-
-WeightsArg = Weights | str | os.PathLike | None
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 VERSIONS = ("1_0", "1_1")
 
@@ -134,8 +132,47 @@ class SqueezeNet(nn.Module):
         return torch.flatten(self.classifier(self.features(x)), 1)
 
 
-@register_model(task="classification")
-def squeezenet1_0(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> SqueezeNet:
+_COMMON_META = {
+    "categories": IMAGENET_CATEGORIES,
+    "recipe": "https://github.com/pytorch/vision/pull/49#issuecomment-277560717",
+    "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+}
+
+
+class SqueezeNet1_0_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/squeezenet1_0-b66bff10.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "min_size": (21, 21),
+            "num_params": 1248424,
+            "_metrics": {"ImageNet-1K": {"acc@1": 58.092, "acc@5": 80.42}},
+            "_ops": 0.819,
+            "_file_size": 4.778,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class SqueezeNet1_1_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "min_size": (17, 17),
+            "num_params": 1235496,
+            "_metrics": {"ImageNet-1K": {"acc@1": 58.178, "acc@5": 80.624}},
+            "_ops": 0.349,
+            "_file_size": 4.729,
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+@model_builder(task="classification", weights=SqueezeNet1_0_Weights)
+def squeezenet1_0(request: BuildRequest, **kwargs) -> SqueezeNet:
     """SqueezeNet 1.0 from "SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and
     <0.5MB model size" (Iandola et al., 2016).
 
@@ -143,11 +180,11 @@ def squeezenet1_0(*, weights: WeightsArg = None, pretrained: bool = False, **kwa
     ``kwargs`` go to :class:`SqueezeNet`.
     """
     make = partial(SqueezeNet, "1_0")
-    return build_model("squeezenet1_0", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)
 
 
-@register_model(task="classification")
-def squeezenet1_1(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> SqueezeNet:
+@model_builder(task="classification", weights=SqueezeNet1_1_Weights)
+def squeezenet1_1(request: BuildRequest, **kwargs) -> SqueezeNet:
     """SqueezeNet 1.1 from the SqueezeNet repository (github.com/forresti/SqueezeNet), after
     "SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and <0.5MB model size"
     (Iandola et al., 2016): 2.4x less computation than 1.0 at the same accuracy.
@@ -156,4 +193,4 @@ def squeezenet1_1(*, weights: WeightsArg = None, pretrained: bool = False, **kwa
     ``kwargs`` go to :class:`SqueezeNet`.
     """
     make = partial(SqueezeNet, "1_1")
-    return build_model("squeezenet1_1", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)

@@ -11,18 +11,17 @@ trained on 224x224 crops. Adaptive average pooling to 7x7 before the classifier 
 at least 32x32 work. The output is ``Tensor[N, num_classes]`` of logits.
 """
 
-import os
+import math
 from collections.abc import Sequence
 from functools import partial
 
 import torch
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights
-
-WeightsArg = Weights | str | os.PathLike | None
+from .._builder import BuildRequest, build_model, model_builder
+from .._categories import IMAGENET_CATEGORIES
+from .._weights import Weights, WeightsEnum
+from ..presets import ImageClassification
 
 # Output channels of each 3x3 convolution, "M" for a 2x2 stride-2 max pool.
 _CONFIGS: dict[str, list[int | str]] = {
@@ -118,19 +117,211 @@ class VGG(nn.Module):
         return self.classifier(torch.flatten(x, 1))
 
 
-@register_model(task="classification")
-def vgg11(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+_COMMON_META = {
+    "min_size": (32, 32),
+}
+
+
+class VGG11_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg11-8a719046.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 132863336,
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.02, "acc@5": 88.628}},
+            "_ops": 7.609,
+            "_file_size": 506.84,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG11_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg11_bn-6002323d.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 132868840,
+            "_metrics": {"ImageNet-1K": {"acc@1": 70.37, "acc@5": 89.81}},
+            "_ops": 7.609,
+            "_file_size": 506.881,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG13_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg13-19584684.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 133047848,
+            "_metrics": {"ImageNet-1K": {"acc@1": 69.928, "acc@5": 89.246}},
+            "_ops": 11.308,
+            "_file_size": 507.545,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG13_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg13_bn-abd245e5.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 133053736,
+            "_metrics": {"ImageNet-1K": {"acc@1": 71.586, "acc@5": 90.374}},
+            "_ops": 11.308,
+            "_file_size": 507.59,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG16_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg16-397923af.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 138357544,
+            "_metrics": {"ImageNet-1K": {"acc@1": 71.592, "acc@5": 90.382}},
+            "_ops": 15.47,
+            "_file_size": 527.796,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    IMAGENET1K_FEATURES = Weights(
+        url="https://download.pytorch.org/models/vgg16_features-amdegroot-88682ab5.pth",
+        transforms=partial(
+            ImageClassification,
+            crop_size=224,
+            mean=(0.48235, 0.45882, 0.40784),
+            std=(0.00392156862745098, 0.00392156862745098, 0.00392156862745098),
+        ),
+        meta={
+            **_COMMON_META,
+            "categories": None,
+            "recipe": "https://github.com/amdegroot/ssd.pytorch#training-ssd",
+            "num_params": 138357544,
+            "_metrics": {"ImageNet-1K": {"acc@1": math.nan, "acc@5": math.nan}},
+            "_ops": 15.47,
+            "_file_size": 527.802,
+            "_docs": "Feature extraction only: the classifier layers hold no trained values.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG16_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg16_bn-6c64b313.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 138365992,
+            "_metrics": {"ImageNet-1K": {"acc@1": 73.36, "acc@5": 91.516}},
+            "_ops": 15.47,
+            "_file_size": 527.866,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 143667240,
+            "_metrics": {"ImageNet-1K": {"acc@1": 72.376, "acc@5": 90.876}},
+            "_ops": 19.632,
+            "_file_size": 548.051,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_BN_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/vgg19_bn-c79401a0.pth",
+        transforms=partial(ImageClassification, crop_size=224),
+        meta={
+            **_COMMON_META,
+            "categories": IMAGENET_CATEGORIES,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "classification#alexnet-and-vgg"
+            ),
+            "num_params": 143678248,
+            "_metrics": {"ImageNet-1K": {"acc@1": 74.218, "acc@5": 91.842}},
+            "_ops": 19.632,
+            "_file_size": 548.143,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
+@model_builder(task="classification", weights=VGG11_Weights)
+def vgg11(request: BuildRequest, **kwargs) -> VGG:
     """VGG-11 (configuration A) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`VGG`.
     """
-    return build_model("vgg11", partial(VGG, _CONFIGS["A"]), weights, pretrained, **kwargs)
+    return build_model(request, partial(VGG, _CONFIGS["A"]), **kwargs)
 
 
-@register_model(task="classification")
-def vgg11_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+@model_builder(task="classification", weights=VGG11_BN_Weights)
+def vgg11_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-11 (configuration A) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).
 
@@ -138,22 +329,22 @@ def vgg11_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) 
     ``kwargs`` go to :class:`VGG`.
     """
     make = partial(VGG, _CONFIGS["A"], batch_norm=True)
-    return build_model("vgg11_bn", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)
 
 
-@register_model(task="classification")
-def vgg13(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+@model_builder(task="classification", weights=VGG13_Weights)
+def vgg13(request: BuildRequest, **kwargs) -> VGG:
     """VGG-13 (configuration B) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`VGG`.
     """
-    return build_model("vgg13", partial(VGG, _CONFIGS["B"]), weights, pretrained, **kwargs)
+    return build_model(request, partial(VGG, _CONFIGS["B"]), **kwargs)
 
 
-@register_model(task="classification")
-def vgg13_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+@model_builder(task="classification", weights=VGG13_BN_Weights)
+def vgg13_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-13 (configuration B) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).
 
@@ -161,22 +352,22 @@ def vgg13_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) 
     ``kwargs`` go to :class:`VGG`.
     """
     make = partial(VGG, _CONFIGS["B"], batch_norm=True)
-    return build_model("vgg13_bn", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)
 
 
-@register_model(task="classification")
-def vgg16(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+@model_builder(task="classification", weights=VGG16_Weights)
+def vgg16(request: BuildRequest, **kwargs) -> VGG:
     """VGG-16 (configuration D) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`VGG`.
     """
-    return build_model("vgg16", partial(VGG, _CONFIGS["D"]), weights, pretrained, **kwargs)
+    return build_model(request, partial(VGG, _CONFIGS["D"]), **kwargs)
 
 
-@register_model(task="classification")
-def vgg16_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+@model_builder(task="classification", weights=VGG16_BN_Weights)
+def vgg16_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-16 (configuration D) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).
 
@@ -184,22 +375,22 @@ def vgg16_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) 
     ``kwargs`` go to :class:`VGG`.
     """
     make = partial(VGG, _CONFIGS["D"], batch_norm=True)
-    return build_model("vgg16_bn", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)
 
 
-@register_model(task="classification")
-def vgg19(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+@model_builder(task="classification", weights=VGG19_Weights)
+def vgg19(request: BuildRequest, **kwargs) -> VGG:
     """VGG-19 (configuration E) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
 
     Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
     ``kwargs`` go to :class:`VGG`.
     """
-    return build_model("vgg19", partial(VGG, _CONFIGS["E"]), weights, pretrained, **kwargs)
+    return build_model(request, partial(VGG, _CONFIGS["E"]), **kwargs)
 
 
-@register_model(task="classification")
-def vgg19_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) -> VGG:
+@model_builder(task="classification", weights=VGG19_BN_Weights)
+def vgg19_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-19 (configuration E) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).
 
@@ -207,4 +398,4 @@ def vgg19_bn(*, weights: WeightsArg = None, pretrained: bool = False, **kwargs) 
     ``kwargs`` go to :class:`VGG`.
     """
     make = partial(VGG, _CONFIGS["E"], batch_norm=True)
-    return build_model("vgg19_bn", make, weights, pretrained, **kwargs)
+    return build_model(request, make, **kwargs)

@@ -45,3 +45,13 @@ __all__ = [
     "paste_masks_in_image",
     "resnet_fpn_backbone",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """This package's builders and weights enums, such as
+    ``vmodels.detection.maskrcnn_resnet50_fpn``, found in the registry on first use."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from .._registry import find_public
+
+    return find_public(name, __name__)

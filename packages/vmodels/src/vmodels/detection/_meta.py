@@ -15,22 +15,10 @@ COCO_CATEGORIES = (
     "book", "clock", "vase", "scissors", "teddy bear", "hair drier", "toothbrush",
 )  # fmt: skip
 
-COCO_PERSON_CATEGORIES = ("__background__", "person")
+COCO_PERSON_CATEGORIES = ("no person", "person")
 
 COCO_PERSON_KEYPOINT_NAMES = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
     "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
     "left_knee", "right_knee", "left_ankle", "right_ankle",
 )  # fmt: skip
-
-
-# What the COCO weights expect: RGB floats in [0, 1], resized inside the model.
-COCO_TRANSFORMS = {"min_size": 800, "max_size": 1333, "input": "RGB float in [0, 1]"}
-
-
-def coco_recipe(command: str) -> str:
-    """How torchvision trained the COCO detection weights, given the reference script's flags."""
-    return (
-        "torchvision's detection reference (references/detection/train.py), 8 GPUs x 2 images: "
-        f"{command} --aspect-ratio-group-factor 3, ImageNet ResNet-50 backbone"
-    )

@@ -9,9 +9,7 @@ import vops
 
 from .._features import IntermediateLayerGetter
 from .._registry import get_model_builder
-from .._weights import Weights
-
-WeightsArg = Weights | str | None
+from .._weights import WeightsArg
 
 RESNET_STAGES = ("layer4", "layer3", "layer2", "layer1", "conv1")
 
@@ -72,7 +70,9 @@ def resnet_fpn_backbone(
     Args:
         backbone_name: a registered ResNet-family classifier, e.g. ``"resnet50"``,
             ``"resnext101_32x8d"``.
-        weights: the classifier's weights (ImageNet), a registered name or a file.
+        weights: the classifier's weights (ImageNet): a member of its weights enum
+            (``ResNet50_Weights.IMAGENET1K_V1``), its name, a registry name or a checkpoint
+            file.
         trainable_layers: how many stages, counted from ``layer4`` back to ``conv1``, keep
             ``requires_grad``; 5 trains all of them.
         returned_layers: which of ``layer1`` .. ``layer4`` feed the pyramid (default all four).
@@ -126,7 +126,7 @@ def mobilenet_backbone(
 
     Args:
         backbone_name: a registered model with a ``features`` Sequential, e.g. ``"mobilenet_v2"``.
-        weights: the classifier's weights.
+        weights: the classifier's weights, as :func:`resnet_fpn_backbone` takes them.
         fpn: build a feature pyramid over the last two stages.
         trainable_layers: how many stages, counted from the last, keep ``requires_grad``.
         norm_layer: the backbone's normalization (frozen batch norm by default).

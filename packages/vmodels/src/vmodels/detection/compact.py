@@ -7,15 +7,9 @@ anchors of 16 to 256 pixels and fewer proposals, and train batch norm: from scra
 statistics to freeze.
 """
 
-from torch import nn
-
-import vops
-
-from .._builder import build_model
-from .._registry import register_model
+from .._builder import BuildRequest, load_request, model_builder, resolve_num_classes
 from .anchors import AnchorGenerator
-from .backbone import WeightsArg, resnet_fpn_backbone
-from .faster_rcnn import FastRCNNPredictor, TwoMLPHead, resolve_num_classes
+from .faster_rcnn import FastRCNNPredictor, TwoMLPHead, detection_backbone
 from .mask_head import MaskRCNNHeads, MaskRCNNPredictor
 from .mask_rcnn import MaskRCNN
 
@@ -32,12 +26,11 @@ SMALL_IMAGE_SETTINGS = {
 }
 
 
-@register_model(task="detection")
+@model_builder(task="detection", backbone="resnet18")
 def maskrcnn_resnet18_fpn(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
     num_classes: int | None = None,
-    weights_backbone: WeightsArg = None,
     trainable_backbone_layers: int | None = None,
     fpn_channels: int = 128,
     **kwargs,
@@ -47,22 +40,20 @@ def maskrcnn_resnet18_fpn(
     and RoI counts of :data:`SMALL_IMAGE_SETTINGS`.
 
     Takes a list of float ``Tensor[3, H, W]`` in ``[0, 1]``; see :class:`MaskRCNN`, which gets
-    ``kwargs`` (e.g. ``min_size``, ``max_size``). ``num_classes`` (background included) defaults
-    to 91. Batch norm and all five stages train unless ``weights_backbone`` is given
-    (then frozen batch norm and, unless ``trainable_backbone_layers``, three stages).
+    ``kwargs`` (e.g. ``min_size``, ``max_size``). There are no published weights: ``weights``
+    takes a checkpoint file and ``weights_backbone`` a ``ResNet18_Weights`` entry.
+
+    Args:
+        num_classes: classes including the background; 91 by default.
+        trainable_backbone_layers: backbone stages that train, from ``layer4`` back (0 to 5);
+            by default 3 from trained weights (then batch norm is frozen), all 5 from scratch.
+        fpn_channels: channels of the pyramid, the mask head and the RoI features.
+        **kwargs: go to :class:`MaskRCNN`.
     """
-    name = "maskrcnn_resnet18_fpn"
-    from_scratch = weights_backbone is None
-    if trainable_backbone_layers is None:
-        trainable_backbone_layers = 5 if from_scratch else 3
-    backbone = resnet_fpn_backbone(
-        "resnet18",
-        weights=weights_backbone,
-        trainable_layers=trainable_backbone_layers,
-        norm_layer=nn.BatchNorm2d if from_scratch else vops.FrozenBatchNorm2d,
-        out_channels=fpn_channels,
+    num_classes = resolve_num_classes(request, num_classes, DEFAULT_NUM_CLASSES, minimum=2)
+    backbone = detection_backbone(
+        request, trainable_backbone_layers, "resnet18", out_channels=fpn_channels
     )
-    num_classes = resolve_num_classes(name, weights, False, num_classes, DEFAULT_NUM_CLASSES)
     parts = {
         # One size per pyramid level "0".."3" and "pool" (strides 4 to 64).
         "rpn_anchor_generator": AnchorGenerator(
@@ -74,4 +65,4 @@ def maskrcnn_resnet18_fpn(
         "mask_predictor": MaskRCNNPredictor(fpn_channels, fpn_channels, num_classes),
     }
     kwargs = {**SMALL_IMAGE_SETTINGS, **parts, **kwargs}
-    return build_model(name, MaskRCNN, weights, backbone=backbone, **kwargs)
+    return load_request(MaskRCNN(backbone, **kwargs), request)

@@ -6,12 +6,18 @@ from torch import Tensor, nn
 
 import vops
 
-from .._builder import build_model
-from .._registry import register_model
-from .._weights import Weights, register_weights, registered_entry
-from ._meta import COCO_CATEGORIES, COCO_TRANSFORMS, coco_recipe
+from .._builder import (
+    BuildRequest,
+    backbone_policy,
+    load_request,
+    model_builder,
+    resolve_num_classes,
+)
+from .._weights import Weights, WeightsEnum
+from ..presets import ObjectDetection
+from ._meta import COCO_CATEGORIES
 from .anchors import AnchorGenerator
-from .backbone import WeightsArg, resnet_fpn_backbone
+from .backbone import RESNET_STAGES, BackboneWithFPN, resnet_fpn_backbone
 from .generalized_rcnn import GeneralizedRCNN
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
@@ -162,88 +168,80 @@ class FasterRCNN(GeneralizedRCNN):
         super().__init__(backbone, rpn, roi_heads, transform)
 
 
-def resolve_num_classes(
-    model: str, weights: WeightsArg, pretrained: bool, num_classes: int | None, default: int
-) -> int:
-    """``num_classes`` for a detection builder: the weights entry's category count when there is
-    one (a different explicit value is an error), else ``num_classes`` or ``default``."""
-    if num_classes is not None and (
-        not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2
-    ):
-        raise ValueError(
-            f"num_classes must be an int >= 2 (background included), got {num_classes!r}"
-        )
-    entry = registered_entry(model, weights, pretrained)
-    if entry is None:
-        return default if num_classes is None else num_classes
-    if num_classes is not None and num_classes != len(entry.categories):
-        raise ValueError(
-            f"num_classes={num_classes} does not match weights {entry.name!r}, which predict "
-            f"{len(entry.categories)} categories; leave num_classes unset"
-        )
-    return len(entry.categories)
+class FasterRCNN_ResNet50_FPN_Weights(WeightsEnum):
+    COCO_V1 = Weights(
+        url="https://download.pytorch.org/models/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth",
+        transforms=ObjectDetection,
+        meta={
+            "categories": COCO_CATEGORIES,
+            "min_size": (1, 1),
+            "num_params": 41755286,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "detection#faster-r-cnn-resnet-50-fpn"
+            ),
+            "_metrics": {"COCO-val2017": {"box_map": 37.0}},
+            "_ops": 134.38,
+            "_file_size": 159.743,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = COCO_V1
+
+
+def detection_backbone(
+    request: BuildRequest,
+    trainable_backbone_layers: int | None,
+    backbone_name: str = "resnet50",
+    **kwargs,
+) -> BackboneWithFPN:
+    """The ResNet FPN backbone of a detection builder, loaded with the request's backbone
+    weights, with the training policy of :func:`vmodels._builder.backbone_policy`: from trained
+    weights frozen batch norm and 3 trainable stages by default, from scratch batch norm and all
+    5 stages. ``kwargs`` go to :func:`resnet_fpn_backbone`."""
+    trainable_layers, norm_layer = backbone_policy(
+        request, trainable_backbone_layers, len(RESNET_STAGES), 3
+    )
+    return resnet_fpn_backbone(
+        backbone_name,
+        weights=request.weights_backbone,
+        trainable_layers=trainable_layers,
+        norm_layer=norm_layer,
+        **kwargs,
+    )
 
 
 def build_resnet50_fpn_detector(
-    name: str,
-    make: Callable[..., nn.Module],
-    weights: WeightsArg,
-    pretrained: bool,
+    request: BuildRequest,
+    make: Callable[..., GeneralizedRCNN],
     num_classes: int | None,
     default_num_classes: int,
-    weights_backbone: WeightsArg,
     trainable_backbone_layers: int | None,
+    zero_eps_weights: WeightsEnum,
     **kwargs,
-) -> nn.Module:
-    """What the ResNet-50-FPN detection builders share: the backbone, ``num_classes`` checked
-    against the weights, then ``make(backbone, num_classes, **kwargs)`` loaded with the weights.
+) -> GeneralizedRCNN:
+    """What the ResNet-50 FPN R-CNN builders share: :func:`detection_backbone`, ``num_classes``
+    checked against the weights' categories, then ``make(backbone, num_classes, **kwargs)``
+    loaded with the weights.
 
-    Starting from weights (``weights``, ``pretrained`` or ``weights_backbone``) the backbone's
-    batch norm is frozen and 3 stages train by default. From scratch there are no statistics to
-    freeze: batch norm trains (:class:`torch.nn.BatchNorm2d`) and so do all 5 stages.
+    ``zero_eps_weights`` were trained when frozen batch norm added no epsilon to the variance;
+    loaded, the model's frozen batch norm gets ``eps = 0`` as torchvision's does.
     """
-    has_weights = weights is not None or pretrained
-    if has_weights and weights_backbone is not None:
-        raise ValueError(
-            f"weights_backbone={weights_backbone!r} would be overwritten by the {name} weights; "
-            "pass either weights (or pretrained=True) or weights_backbone"
-        )
-    num_classes = resolve_num_classes(name, weights, pretrained, num_classes, default_num_classes)
-    if trainable_backbone_layers is None:
-        trainable_backbone_layers = 3 if has_weights or weights_backbone is not None else 5
-    pretrained_backbone = has_weights or weights_backbone is not None
-    backbone = resnet_fpn_backbone(
-        "resnet50",
-        weights=weights_backbone,
-        trainable_layers=trainable_backbone_layers,
-        norm_layer=vops.FrozenBatchNorm2d if pretrained_backbone else nn.BatchNorm2d,
-    )
-    return build_model(
-        name, make, weights, pretrained, backbone=backbone, num_classes=num_classes, **kwargs
-    )
+    num_classes = resolve_num_classes(request, num_classes, default_num_classes, minimum=2)
+    backbone = detection_backbone(request, trainable_backbone_layers)
+    model = load_request(make(backbone, num_classes, **kwargs), request)
+    if request.weights is zero_eps_weights:
+        for module in model.modules():
+            if isinstance(module, vops.FrozenBatchNorm2d):
+                module.eps = 0.0
+    return model
 
 
-register_weights(
-    Weights(
-        name="fasterrcnn_resnet50_fpn.coco",
-        url="https://download.pytorch.org/models/fasterrcnn_resnet50_fpn_coco-258fb6c6.pth",
-        sha256="258fb6c6",
-        categories=COCO_CATEGORIES,
-        transforms=COCO_TRANSFORMS,
-        metrics={"coco_val2017_box_ap": 37.0},
-        recipe=coco_recipe("--model fasterrcnn_resnet50_fpn --epochs 26 --lr-steps 16 22"),
-    ),
-    default=True,
-)
-
-
-@register_model(task="detection")
+@model_builder(task="detection", weights=FasterRCNN_ResNet50_FPN_Weights, backbone="resnet50")
 def fasterrcnn_resnet50_fpn(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
-    pretrained: bool = False,
     num_classes: int | None = None,
-    weights_backbone: WeightsArg = None,
     trainable_backbone_layers: int | None = None,
     **kwargs,
 ) -> FasterRCNN:
@@ -251,17 +249,21 @@ def fasterrcnn_resnet50_fpn(
     Detection with Region Proposal Networks" (Ren et al., 2015).
 
     Takes a list of float ``Tensor[3, H, W]`` in ``[0, 1]``; see :class:`GeneralizedRCNN`.
-    ``num_classes`` defaults to 91 (COCO ids, background included); ``kwargs`` go to
-    :class:`FasterRCNN`.
+
+    Args:
+        num_classes: classes including the background; 91 (COCO ids) by default, and the
+            weights' category count with weights.
+        trainable_backbone_layers: backbone stages that train, from ``layer4`` back (0 to 5);
+            by default 3 from trained weights (``weights`` or ``weights_backbone``, a
+            ``ResNet50_Weights`` entry), all 5 from scratch.
+        **kwargs: go to :class:`FasterRCNN`.
     """
     return build_resnet50_fpn_detector(
-        "fasterrcnn_resnet50_fpn",
+        request,
         FasterRCNN,
-        weights,
-        pretrained,
         num_classes,
         len(COCO_CATEGORIES),
-        weights_backbone,
         trainable_backbone_layers,
+        FasterRCNN_ResNet50_FPN_Weights.COCO_V1,
         **kwargs,
     )

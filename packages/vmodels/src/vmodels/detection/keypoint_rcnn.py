@@ -4,10 +4,10 @@ from torch import nn
 
 import vops
 
-from .._registry import register_model
-from .._weights import Weights, register_weights
-from ._meta import COCO_PERSON_CATEGORIES, COCO_PERSON_KEYPOINT_NAMES, COCO_TRANSFORMS, coco_recipe
-from .backbone import WeightsArg
+from .._builder import BuildRequest, model_builder
+from .._weights import Weights, WeightsEnum
+from ..presets import ObjectDetection
+from ._meta import COCO_PERSON_CATEGORIES, COCO_PERSON_KEYPOINT_NAMES
 from .faster_rcnn import FasterRCNN, build_resnet50_fpn_detector
 from .keypoint_head import KeypointRCNNHeads, KeypointRCNNPredictor
 
@@ -58,47 +58,90 @@ class KeypointRCNN(FasterRCNN):
         super().__init__(backbone, num_classes, min_size=min_size, roi_heads_extra=extra, **kwargs)
 
 
-register_weights(
-    Weights(
-        name="keypointrcnn_resnet50_fpn.coco",
+_COMMON_META = {
+    "categories": COCO_PERSON_CATEGORIES,
+    "keypoint_names": COCO_PERSON_KEYPOINT_NAMES,
+    "min_size": (1, 1),
+    "num_params": 59137258,
+    "_file_size": 226.054,
+    "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+}
+
+
+class KeypointRCNN_ResNet50_FPN_Weights(WeightsEnum):
+    COCO_V1 = Weights(
         url="https://download.pytorch.org/models/keypointrcnn_resnet50_fpn_coco-fc266e95.pth",
-        sha256="fc266e95",
-        categories=COCO_PERSON_CATEGORIES,
-        transforms={**COCO_TRANSFORMS, "keypoint_names": COCO_PERSON_KEYPOINT_NAMES},
-        metrics={"coco_val2017_box_ap": 54.6, "coco_val2017_keypoint_ap": 65.0},
-        recipe=coco_recipe(
-            "--dataset coco_kp --model keypointrcnn_resnet50_fpn --epochs 46 --lr-steps 36 43"
-        ),
-    ),
-    default=True,
-)
+        transforms=ObjectDetection,
+        meta={
+            **_COMMON_META,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/detection#keypoint-r-cnn"
+            ),
+            "_metrics": {"COCO-val2017": {"box_map": 54.6, "kp_map": 65.0}},
+            "_ops": 137.42,
+        },
+    )
+    COCO_LEGACY = Weights(
+        url="https://download.pytorch.org/models/keypointrcnn_resnet50_fpn_coco-9f466800.pth",
+        transforms=ObjectDetection,
+        meta={
+            **_COMMON_META,
+            "recipe": "https://github.com/pytorch/vision/issues/1606",
+            "_metrics": {"COCO-val2017": {"box_map": 50.6, "kp_map": 61.1}},
+            "_ops": 133.924,
+        },
+    )
+    DEFAULT = COCO_V1
 
 
-@register_model(task="detection")
+def resolve_num_keypoints(request: BuildRequest, num_keypoints: int | None) -> int | None:
+    """``num_keypoints`` for the keypoint head: the weights' keypoint count when they name their
+    keypoints (another explicit value is an error), else ``num_keypoints`` (None: the model's
+    default)."""
+    weights = request.weights
+    names = weights.meta.get("keypoint_names") if isinstance(weights, WeightsEnum) else None
+    if names is None:
+        return num_keypoints
+    if num_keypoints is not None and num_keypoints != len(names):
+        raise ValueError(
+            f"num_keypoints={num_keypoints} does not match weights {weights!r}, which "
+            f"predict {len(names)} keypoints; leave num_keypoints unset (or pass {len(names)}), "
+            "or load them and replace the keypoint predictor to train on other keypoints"
+        )
+    return len(names)
+
+
+@model_builder(task="detection", weights=KeypointRCNN_ResNet50_FPN_Weights, backbone="resnet50")
 def keypointrcnn_resnet50_fpn(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
-    pretrained: bool = False,
     num_classes: int | None = None,
     num_keypoints: int | None = None,
-    weights_backbone: WeightsArg = None,
     trainable_backbone_layers: int | None = None,
     **kwargs,
 ) -> KeypointRCNN:
     """Keypoint R-CNN with a ResNet-50 FPN backbone, from "Mask R-CNN" (He et al., 2017).
 
     Takes a list of float ``Tensor[3, H, W]`` in ``[0, 1]``; see :class:`KeypointRCNN`.
-    ``num_classes`` defaults to 2 (background, person) and ``num_keypoints`` to 17 (COCO).
+    ``pretrained=True`` loads ``COCO_V1``; ``weights="DEFAULT"`` does too.
+
+    Args:
+        num_classes: classes including the background; 2 (background, person) by default, and
+            the weights' category count with weights.
+        num_keypoints: keypoints per person; 17 (COCO's) by default, and the weights' keypoint
+            count with weights.
+        trainable_backbone_layers: backbone stages that train, from ``layer4`` back (0 to 5);
+            by default 3 from trained weights (``weights`` or ``weights_backbone``, a
+            ``ResNet50_Weights`` entry), all 5 from scratch.
+        **kwargs: go to :class:`KeypointRCNN`.
     """
     return build_resnet50_fpn_detector(
-        "keypointrcnn_resnet50_fpn",
+        request,
         KeypointRCNN,
-        weights,
-        pretrained,
         num_classes,
         len(COCO_PERSON_CATEGORIES),
-        weights_backbone,
         trainable_backbone_layers,
-        num_keypoints=num_keypoints,
+        KeypointRCNN_ResNet50_FPN_Weights.COCO_V1,
+        num_keypoints=resolve_num_keypoints(request, num_keypoints),
         **kwargs,
     )

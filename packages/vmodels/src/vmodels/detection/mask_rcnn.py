@@ -4,10 +4,10 @@ from torch import nn
 
 import vops
 
-from .._registry import register_model
-from .._weights import Weights, register_weights
-from ._meta import COCO_CATEGORIES, COCO_TRANSFORMS, coco_recipe
-from .backbone import WeightsArg
+from .._builder import BuildRequest, model_builder
+from .._weights import Weights, WeightsEnum
+from ..presets import ObjectDetection
+from ._meta import COCO_CATEGORIES
 from .faster_rcnn import FasterRCNN, build_resnet50_fpn_detector
 from .mask_head import MaskRCNNHeads, MaskRCNNPredictor
 
@@ -47,43 +47,50 @@ class MaskRCNN(FasterRCNN):
         super().__init__(backbone, num_classes, roi_heads_extra=extra, **kwargs)
 
 
-register_weights(
-    Weights(
-        name="maskrcnn_resnet50_fpn.coco",
+class MaskRCNN_ResNet50_FPN_Weights(WeightsEnum):
+    COCO_V1 = Weights(
         url="https://download.pytorch.org/models/maskrcnn_resnet50_fpn_coco-bf2d0c1e.pth",
-        sha256="bf2d0c1e",
-        categories=COCO_CATEGORIES,
-        transforms=COCO_TRANSFORMS,
-        metrics={"coco_val2017_box_ap": 37.9, "coco_val2017_mask_ap": 34.6},
-        recipe=coco_recipe("--model maskrcnn_resnet50_fpn --epochs 26 --lr-steps 16 22"),
-    ),
-    default=True,
-)
+        transforms=ObjectDetection,
+        meta={
+            "categories": COCO_CATEGORIES,
+            "min_size": (1, 1),
+            "num_params": 44401393,
+            "recipe": "https://github.com/pytorch/vision/tree/main/references/detection#mask-r-cnn",
+            "_metrics": {"COCO-val2017": {"box_map": 37.9, "mask_map": 34.6}},
+            "_ops": 134.38,
+            "_file_size": 169.84,
+            "_docs": "Close to the paper's accuracy, trained with the recipe linked in recipe.",
+        },
+    )
+    DEFAULT = COCO_V1
 
 
-@register_model(task="detection")
+@model_builder(task="detection", weights=MaskRCNN_ResNet50_FPN_Weights, backbone="resnet50")
 def maskrcnn_resnet50_fpn(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
-    pretrained: bool = False,
     num_classes: int | None = None,
-    weights_backbone: WeightsArg = None,
     trainable_backbone_layers: int | None = None,
     **kwargs,
 ) -> MaskRCNN:
     """Mask R-CNN with a ResNet-50 FPN backbone, from "Mask R-CNN" (He et al., 2017).
 
     Takes a list of float ``Tensor[3, H, W]`` in ``[0, 1]``; see :class:`MaskRCNN`.
-    ``num_classes`` defaults to 91 (COCO ids, background included).
+
+    Args:
+        num_classes: classes including the background; 91 (COCO ids) by default, and the
+            weights' category count with weights.
+        trainable_backbone_layers: backbone stages that train, from ``layer4`` back (0 to 5);
+            by default 3 from trained weights (``weights`` or ``weights_backbone``, a
+            ``ResNet50_Weights`` entry), all 5 from scratch.
+        **kwargs: go to :class:`MaskRCNN`.
     """
     return build_resnet50_fpn_detector(
-        "maskrcnn_resnet50_fpn",
+        request,
         MaskRCNN,
-        weights,
-        pretrained,
         num_classes,
         len(COCO_CATEGORIES),
-        weights_backbone,
         trainable_backbone_layers,
+        MaskRCNN_ResNet50_FPN_Weights.COCO_V1,
         **kwargs,
     )

@@ -10,13 +10,10 @@ the classes, upsampled to the input's size.
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._builder import build_model
-from .._registry import register_model
+from .._builder import BuildRequest, load_request, model_builder, resolve_num_classes
 from ..detection.backbone import resnet_fpn_backbone
-from ._utils import SegmentationModel, WeightsArg
+from ._utils import DEFAULT_NUM_CLASSES, SegmentationModel
 from .fcn import FCNHead
-
-DEFAULT_NUM_CLASSES = 21
 
 
 class FusedPyramid(nn.Module):
@@ -47,24 +44,9 @@ class FusedPyramid(nn.Module):
         return {"out": fused}
 
 
-def _fpn_resnet(num_classes: int, weights_backbone: WeightsArg, fpn_channels: int) -> nn.Module:
-    backbone = resnet_fpn_backbone(
-        "resnet18",
-        weights=weights_backbone,
-        trainable_layers=5,
-        norm_layer=nn.BatchNorm2d,
-        out_channels=fpn_channels,
-    )
-    return SegmentationModel(FusedPyramid(backbone, 4), FCNHead(fpn_channels, num_classes))
-
-
-@register_model(task="segmentation")
+@model_builder(task="segmentation", backbone="resnet18")
 def fpn_resnet18(
-    *,
-    weights: WeightsArg = None,
-    num_classes: int | None = None,
-    weights_backbone: WeightsArg = None,
-    fpn_channels: int = 128,
+    request: BuildRequest, *, num_classes: int | None = None, fpn_channels: int = 128
 ) -> SegmentationModel:
     """ResNet-18 feature pyramid (``fpn_channels`` channels, trainable batch norm) fused at
     stride 4 under an FCN head: the semantic branch of Panoptic FPN (Kirillov et al., 2019),
@@ -74,11 +56,13 @@ def fpn_resnet18(
     num_classes, H, W]}`` of logits. ``num_classes`` defaults to 21 (VOC's, background
     included); ``weights_backbone`` (ResNet-18 weights) initializes the backbone.
     """
-    return build_model(
-        "fpn_resnet18",
-        _fpn_resnet,
-        weights,
-        num_classes=DEFAULT_NUM_CLASSES if num_classes is None else num_classes,
-        weights_backbone=weights_backbone,
-        fpn_channels=fpn_channels,
+    backbone = resnet_fpn_backbone(
+        "resnet18",
+        weights=request.weights_backbone,
+        trainable_layers=5,
+        norm_layer=nn.BatchNorm2d,
+        out_channels=fpn_channels,
     )
+    num_classes = resolve_num_classes(request, num_classes, DEFAULT_NUM_CLASSES)
+    model = SegmentationModel(FusedPyramid(backbone, 4), FCNHead(fpn_channels, num_classes))
+    return load_request(model, request)

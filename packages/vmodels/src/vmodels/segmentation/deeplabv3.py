@@ -11,20 +11,20 @@ weights were evaluated with the shorter side resized to 520. The output is
 """
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._registry import register_model
-from .._weights import Weights, register_weights
+from .._builder import BuildRequest, model_builder
+from .._weights import Weights, WeightsArg, WeightsEnum
 from ..classification.resnet import resnet50, resnet101
+from ..presets import SemanticSegmentation
 from ._utils import (
     VOC_CATEGORIES,
     SegmentationModel,
-    WeightsArg,
     build_segmentation_model,
-    coco_voc_recipe,
     dilated_resnet_backbone,
 )
 from .fcn import FCNHead
@@ -172,28 +172,56 @@ def _deeplabv3_resnet(
     )
 
 
-register_weights(
-    Weights(
-        name="deeplabv3_resnet101.coco_voc",
+_COMMON_META = {
+    "categories": VOC_CATEGORIES,
+    "min_size": (1, 1),
+    "_docs": "Trained on the COCO images of the 20 Pascal VOC categories.",
+}
+
+
+class DeepLabV3_ResNet50_Weights(WeightsEnum):
+    COCO_WITH_VOC_LABELS_V1 = Weights(
+        url="https://download.pytorch.org/models/deeplabv3_resnet50_coco-cd0a2569.pth",
+        transforms=partial(SemanticSegmentation, resize_size=520),
+        meta={
+            **_COMMON_META,
+            "num_params": 42004074,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "segmentation#deeplabv3_resnet50"
+            ),
+            "_metrics": {"COCO-val2017-VOC-labels": {"miou": 66.4, "pixel_acc": 92.4}},
+            "_ops": 178.722,
+            "_file_size": 160.515,
+        },
+    )
+    DEFAULT = COCO_WITH_VOC_LABELS_V1
+
+
+class DeepLabV3_ResNet101_Weights(WeightsEnum):
+    COCO_WITH_VOC_LABELS_V1 = Weights(
         url="https://download.pytorch.org/models/deeplabv3_resnet101_coco-586e9e4e.pth",
-        sha256="586e9e4e",
-        categories=VOC_CATEGORIES,
-        transforms={"resize": 520, "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)},
-        metrics={"miou": 67.4, "pixel_acc": 92.4},
-        recipe=coco_voc_recipe("deeplabv3_resnet101"),
-    ),
-    default=True,
-)
+        transforms=partial(SemanticSegmentation, resize_size=520),
+        meta={
+            **_COMMON_META,
+            "num_params": 60996202,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/segmentation#fcn_resnet101"
+            ),
+            "_metrics": {"COCO-val2017-VOC-labels": {"miou": 67.4, "pixel_acc": 92.4}},
+            "_ops": 258.743,
+            "_file_size": 233.217,
+        },
+    )
+    DEFAULT = COCO_WITH_VOC_LABELS_V1
 
 
-@register_model(task="segmentation")
+@model_builder(task="segmentation", weights=DeepLabV3_ResNet50_Weights, backbone="resnet50")
 def deeplabv3_resnet50(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
-    pretrained: bool = False,
     num_classes: int | None = None,
     aux_loss: bool | None = None,
-    weights_backbone: WeightsArg = None,
     **kwargs,
 ) -> DeepLabV3:
     """DeepLabV3 with a dilated ResNet-50 backbone, from "Rethinking Atrous Convolution for
@@ -205,26 +233,16 @@ def deeplabv3_resnet50(
     registered name or a file) initializes the backbone; ``kwargs`` go to the backbone's ResNet.
     """
     return build_segmentation_model(
-        "deeplabv3_resnet50",
-        _deeplabv3_resnet,
-        weights,
-        pretrained,
-        num_classes,
-        aux_loss,
-        weights_backbone,
-        resnet=resnet50,
-        **kwargs,
+        request, _deeplabv3_resnet, num_classes, aux_loss, resnet=resnet50, **kwargs
     )
 
 
-@register_model(task="segmentation")
+@model_builder(task="segmentation", weights=DeepLabV3_ResNet101_Weights, backbone="resnet101")
 def deeplabv3_resnet101(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
-    pretrained: bool = False,
     num_classes: int | None = None,
     aux_loss: bool | None = None,
-    weights_backbone: WeightsArg = None,
     **kwargs,
 ) -> DeepLabV3:
     """DeepLabV3 with a dilated ResNet-101 backbone, from "Rethinking Atrous Convolution for
@@ -237,13 +255,5 @@ def deeplabv3_resnet101(
     backbone; ``kwargs`` go to the backbone's ResNet.
     """
     return build_segmentation_model(
-        "deeplabv3_resnet101",
-        _deeplabv3_resnet,
-        weights,
-        pretrained,
-        num_classes,
-        aux_loss,
-        weights_backbone,
-        resnet=resnet101,
-        **kwargs,
+        request, _deeplabv3_resnet, num_classes, aux_loss, resnet=resnet101, **kwargs
     )

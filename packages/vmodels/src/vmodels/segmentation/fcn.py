@@ -10,18 +10,18 @@ weights were evaluated with the shorter side resized to 520. The output is
 """
 
 from collections.abc import Callable
+from functools import partial
 
 from torch import nn
 
-from .._registry import register_model
-from .._weights import Weights, register_weights
+from .._builder import BuildRequest, model_builder
+from .._weights import Weights, WeightsArg, WeightsEnum
 from ..classification.resnet import resnet50, resnet101
+from ..presets import SemanticSegmentation
 from ._utils import (
     VOC_CATEGORIES,
     SegmentationModel,
-    WeightsArg,
     build_segmentation_model,
-    coco_voc_recipe,
     dilated_resnet_backbone,
 )
 
@@ -65,28 +65,56 @@ def _fcn_resnet(
     )
 
 
-register_weights(
-    Weights(
-        name="fcn_resnet101.coco_voc",
+_COMMON_META = {
+    "categories": VOC_CATEGORIES,
+    "min_size": (1, 1),
+    "_docs": "Trained on the COCO images of the 20 Pascal VOC categories.",
+}
+
+
+class FCN_ResNet50_Weights(WeightsEnum):
+    COCO_WITH_VOC_LABELS_V1 = Weights(
+        url="https://download.pytorch.org/models/fcn_resnet50_coco-1167a1af.pth",
+        transforms=partial(SemanticSegmentation, resize_size=520),
+        meta={
+            **_COMMON_META,
+            "num_params": 35322218,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/segmentation#fcn_resnet50"
+            ),
+            "_metrics": {"COCO-val2017-VOC-labels": {"miou": 60.5, "pixel_acc": 91.4}},
+            "_ops": 152.717,
+            "_file_size": 135.009,
+        },
+    )
+    DEFAULT = COCO_WITH_VOC_LABELS_V1
+
+
+class FCN_ResNet101_Weights(WeightsEnum):
+    COCO_WITH_VOC_LABELS_V1 = Weights(
         url="https://download.pytorch.org/models/fcn_resnet101_coco-7ecb50ca.pth",
-        sha256="7ecb50ca",
-        categories=VOC_CATEGORIES,
-        transforms={"resize": 520, "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)},
-        metrics={"miou": 63.7, "pixel_acc": 91.9},
-        recipe=coco_voc_recipe("fcn_resnet101"),
-    ),
-    default=True,
-)
+        transforms=partial(SemanticSegmentation, resize_size=520),
+        meta={
+            **_COMMON_META,
+            "num_params": 54314346,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "segmentation#deeplabv3_resnet101"
+            ),
+            "_metrics": {"COCO-val2017-VOC-labels": {"miou": 63.7, "pixel_acc": 91.9}},
+            "_ops": 232.738,
+            "_file_size": 207.711,
+        },
+    )
+    DEFAULT = COCO_WITH_VOC_LABELS_V1
 
 
-@register_model(task="segmentation")
+@model_builder(task="segmentation", weights=FCN_ResNet50_Weights, backbone="resnet50")
 def fcn_resnet50(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
-    pretrained: bool = False,
     num_classes: int | None = None,
     aux_loss: bool | None = None,
-    weights_backbone: WeightsArg = None,
     **kwargs,
 ) -> FCN:
     """FCN with a dilated ResNet-50 backbone, from "Fully Convolutional Networks for Semantic
@@ -98,26 +126,16 @@ def fcn_resnet50(
     registered name or a file) initializes the backbone; ``kwargs`` go to the backbone's ResNet.
     """
     return build_segmentation_model(
-        "fcn_resnet50",
-        _fcn_resnet,
-        weights,
-        pretrained,
-        num_classes,
-        aux_loss,
-        weights_backbone,
-        resnet=resnet50,
-        **kwargs,
+        request, _fcn_resnet, num_classes, aux_loss, resnet=resnet50, **kwargs
     )
 
 
-@register_model(task="segmentation")
+@model_builder(task="segmentation", weights=FCN_ResNet101_Weights, backbone="resnet101")
 def fcn_resnet101(
+    request: BuildRequest,
     *,
-    weights: WeightsArg = None,
-    pretrained: bool = False,
     num_classes: int | None = None,
     aux_loss: bool | None = None,
-    weights_backbone: WeightsArg = None,
     **kwargs,
 ) -> FCN:
     """FCN with a dilated ResNet-101 backbone, from "Fully Convolutional Networks for Semantic
@@ -130,13 +148,5 @@ def fcn_resnet101(
     backbone; ``kwargs`` go to the backbone's ResNet.
     """
     return build_segmentation_model(
-        "fcn_resnet101",
-        _fcn_resnet,
-        weights,
-        pretrained,
-        num_classes,
-        aux_loss,
-        weights_backbone,
-        resnet=resnet101,
-        **kwargs,
+        request, _fcn_resnet, num_classes, aux_loss, resnet=resnet101, **kwargs
     )
