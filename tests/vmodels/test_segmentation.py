@@ -8,9 +8,9 @@ from torch import nn
 
 import vmodels
 from vmodels import Weights, WeightsEnum, _weights
-from vmodels._features import IntermediateLayerGetter
 from vmodels._registry import get_model, list_models
 from vmodels._weights import file_sha256, register_weights
+from vmodels.backbones import IntermediateLayerGetter
 from vmodels.presets import SemanticSegmentation
 from vmodels.segmentation._utils import VOC_CATEGORIES
 from vmodels.segmentation.deeplabv3 import ASPP, ASPPPooling

@@ -24,6 +24,7 @@ import vops
 
 from ._registry import register_model
 from ._weights import WeightsArg, WeightsEnum, resolve_weights, state_dict_of
+from .backbones import FeatureMaps, FeatureSpec
 
 ResolvedWeights = WeightsEnum | Path | None
 
@@ -62,7 +63,11 @@ class BuildInfo:
 
 
 def model_builder(
-    *, task: str, weights: type[WeightsEnum] | None = None, backbone: str | None = None
+    *,
+    task: str,
+    weights: type[WeightsEnum] | None = None,
+    backbone: str | None = None,
+    features: FeatureSpec | None = None,
 ) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
     """Decorator turning ``build(request, **kwargs)`` into a registered public builder.
 
@@ -71,6 +76,8 @@ def model_builder(
         weights: the model's published checkpoints.
         backbone: the registered model whose weights ``weights_backbone`` takes (``"resnet50"``);
             without it the builder refuses ``weights_backbone``.
+        features: the stages ``features_only=True`` returns (with ``out_indices``): the
+            builder then gives a :class:`vmodels.backbones.FeatureMaps` of the model.
     """
 
     def decorate(build: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
@@ -85,6 +92,15 @@ def model_builder(
             **kwargs: Any,
         ) -> nn.Module:
             del progress  # downloads report nothing; accepted for torchvision's signature
+            features_only = kwargs.pop("features_only", False)
+            out_indices = kwargs.pop("out_indices", None)
+            if features_only and features is None:
+                raise ValueError(
+                    f"{name} does not build as a feature-map backbone; "
+                    "list_models(features_only=True) names those that do"
+                )
+            if out_indices is not None and not features_only:
+                raise ValueError(f"{name}: out_indices needs features_only=True")
             request = resolve_build(
                 name,
                 backbone,
@@ -94,6 +110,9 @@ def model_builder(
                 kwargs.pop("pretrained_backbone", False),
             )
             model = build(request, **kwargs)
+            if features_only:
+                stages = features.stages(model)
+                model = FeatureMaps(model, stages, out_indices, features.probe_size)
             model.build_info = BuildInfo(
                 name, _describe(request.weights), _describe(request.weights_backbone), kwargs
             )
@@ -101,7 +120,7 @@ def model_builder(
 
         builder.__signature__ = _public_signature(build, backbone is not None)
         del builder.__wrapped__  # help() and inspect show the public signature
-        return register_model(task=task, weights=weights)(builder)
+        return register_model(task=task, weights=weights, features=features)(builder)
 
     return decorate
 

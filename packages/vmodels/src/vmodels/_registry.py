@@ -20,10 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from torch import nn
 
 from ._weights import WeightsEnum, find_weights, register_weights, weights_of
+
+if TYPE_CHECKING:
+    from .backbones import FeatureSpec
 
 ENTRY_POINT_GROUP = "vmodels.models"
 TASKS = ("classification", "segmentation", "detection")
@@ -42,6 +46,7 @@ class ModelEntry:
     task: str
     provider: str
     weights: type[WeightsEnum] | None = None
+    features: "FeatureSpec | None" = None
 
 
 _entries: dict[str, ModelEntry] = {}
@@ -53,7 +58,11 @@ class ModelNameClashError(ValueError):
 
 
 def register_model(
-    name: str | None = None, *, task: str, weights: type[WeightsEnum] | None = None
+    name: str | None = None,
+    *,
+    task: str,
+    weights: type[WeightsEnum] | None = None,
+    features: "FeatureSpec | None" = None,
 ) -> Callable[[Builder], Builder]:
     """Decorator registering a model builder under ``name`` (default: the function's name).
 
@@ -62,6 +71,8 @@ def register_model(
         task: ``"classification"``, ``"segmentation"``, ``"detection"`` or another task name.
         weights: the model's published checkpoints, a :class:`~vmodels.WeightsEnum` subclass;
             each member is also registered as ``"<name>.<member in lower case>"``.
+        features: the stages the builder returns with ``features_only=True``
+            (:class:`vmodels.backbones.FeatureSpec`); recorded for ``list_models``.
 
     Raises:
         ModelNameClashError: (a ValueError) if another builder has the name; names both providers.
@@ -72,7 +83,9 @@ def register_model(
         raise ValueError(f"name must be a non-empty string or None, got {name!r}")
 
     def decorate(builder: Builder) -> Builder:
-        entry = ModelEntry(name or builder.__name__, builder, task, _provider_of(builder), weights)
+        entry = ModelEntry(
+            name or builder.__name__, builder, task, _provider_of(builder), weights, features
+        )
         _add(entry)
         if weights is not None:
             register_weights(entry.name, weights)
@@ -157,6 +170,7 @@ def list_models(
     *,
     task: str | None = None,
     pattern: str | None = None,
+    features_only: bool = False,
 ) -> list[str]:
     """Sorted names of the registered models, filtered as torchvision's ``list_models`` does.
 
@@ -166,6 +180,8 @@ def list_models(
         exclude: patterns; a name matching any of them is dropped (after ``include``).
         task: only the models of this task (``"classification"``, ...).
         pattern: one more ``include`` pattern (vmodels' original keyword).
+        features_only: only the models that build as feature-map backbones
+            (``get_model(name, features_only=True)``).
     """
     _load_all()
     names = [
@@ -174,6 +190,7 @@ def list_models(
         if (task is None or entry.task == task)
         and (pattern is None or fnmatch.fnmatchcase(name, pattern))
         and (module is None or _defined_in(entry.builder, module))
+        and (not features_only or entry.features is not None)
     ]
     if include is not None:
         patterns = _patterns(include, "include")

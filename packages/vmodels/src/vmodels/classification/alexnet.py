@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec, stages_before_max_pools
 from ..presets import ImageClassification
 
 
@@ -93,7 +94,12 @@ class AlexNet_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@model_builder(task="classification", weights=AlexNet_Weights)
+# The map before each max pool, then the last: reductions 4, 8, 16, 32 (measured at 224, where
+# the stride-4 stem's maps round right).
+ALEXNET_FEATURES = FeatureSpec(stages_before_max_pools, probe_size=224)
+
+
+@model_builder(task="classification", weights=AlexNet_Weights, features=ALEXNET_FEATURES)
 def alexnet(request: BuildRequest, **kwargs) -> AlexNet:
     """AlexNet from "One weird trick for parallelizing convolutional neural networks"
     (Krizhevsky, 2014), after "ImageNet Classification with Deep Convolutional Neural Networks"

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .._builder import BuildRequest, build_model, model_builder
+from ..backbones import FeatureSpec
 from .resnet import BasicBlock, NormLayer
 
 STAGE_WIDTHS = (16, 32, 64)
@@ -90,28 +91,36 @@ class CifarResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-@model_builder(task="classification")
+def _cifar_resnet_stages(model: nn.Module) -> list[str]:
+    return ["relu", "layer1", "layer2", "layer3"]
+
+
+# Reductions 1, 1, 2, 4: no stride before layer2.
+CIFAR_RESNET_FEATURES = FeatureSpec(_cifar_resnet_stages)
+
+
+@model_builder(task="classification", features=CIFAR_RESNET_FEATURES)
 def cifar_resnet20(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-20 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""
     return build_model(request, CifarResNet, depth=20, **kwargs)
 
 
-@model_builder(task="classification")
+@model_builder(task="classification", features=CIFAR_RESNET_FEATURES)
 def cifar_resnet32(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-32 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""
     return build_model(request, CifarResNet, depth=32, **kwargs)
 
 
-@model_builder(task="classification")
+@model_builder(task="classification", features=CIFAR_RESNET_FEATURES)
 def cifar_resnet56(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-56 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""
     return build_model(request, CifarResNet, depth=56, **kwargs)
 
 
-@model_builder(task="classification")
+@model_builder(task="classification", features=CIFAR_RESNET_FEATURES)
 def cifar_resnet110(request: BuildRequest, **kwargs) -> CifarResNet:
     """ResNet-110 for small images (He et al., 2015, section 4.2); ``kwargs`` go to
     :class:`CifarResNet`."""

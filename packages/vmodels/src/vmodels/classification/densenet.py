@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec
 from ..presets import ImageClassification
 
 # Early checkpoints were saved when the layers' submodules were named "norm.1", "conv.2", ...
@@ -246,7 +247,16 @@ class DenseNet201_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@model_builder(task="classification", weights=DenseNet121_Weights)
+def _densenet_stages(model: nn.Module) -> list[str]:
+    blocks = [f"features.denseblock{k}" for k in (1, 2, 3)]
+    return ["features.relu0", *blocks, "features.norm5"]
+
+
+# Reductions 2, 4, 8, 16, 32.
+DENSENET_FEATURES = FeatureSpec(_densenet_stages)
+
+
+@model_builder(task="classification", weights=DenseNet121_Weights, features=DENSENET_FEATURES)
 def densenet121(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-121 (k=32, blocks 6-12-24-16) from "Densely Connected Convolutional Networks"
     (Huang et al., 2016).
@@ -258,7 +268,7 @@ def densenet121(request: BuildRequest, **kwargs) -> DenseNet:
     return build_model(request, make, **kwargs)
 
 
-@model_builder(task="classification", weights=DenseNet161_Weights)
+@model_builder(task="classification", weights=DenseNet161_Weights, features=DENSENET_FEATURES)
 def densenet161(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-161 (k=48, blocks 6-12-36-24, 96 initial channels) from "Densely Connected
     Convolutional Networks" (Huang et al., 2016).
@@ -270,7 +280,7 @@ def densenet161(request: BuildRequest, **kwargs) -> DenseNet:
     return build_model(request, make, **kwargs)
 
 
-@model_builder(task="classification", weights=DenseNet169_Weights)
+@model_builder(task="classification", weights=DenseNet169_Weights, features=DENSENET_FEATURES)
 def densenet169(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-169 (k=32, blocks 6-12-32-32) from "Densely Connected Convolutional Networks"
     (Huang et al., 2016).
@@ -282,7 +292,7 @@ def densenet169(request: BuildRequest, **kwargs) -> DenseNet:
     return build_model(request, make, **kwargs)
 
 
-@model_builder(task="classification", weights=DenseNet201_Weights)
+@model_builder(task="classification", weights=DenseNet201_Weights, features=DENSENET_FEATURES)
 def densenet201(request: BuildRequest, **kwargs) -> DenseNet:
     """DenseNet-201 (k=32, blocks 6-12-48-32) from "Densely Connected Convolutional Networks"
     (Huang et al., 2016).

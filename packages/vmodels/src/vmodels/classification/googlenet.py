@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec
 from ..presets import ImageClassification
 
 
@@ -266,7 +267,15 @@ class GoogLeNet_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@model_builder(task="classification", weights=GoogLeNet_Weights)
+def _googlenet_stages(model: nn.Module) -> list[str]:
+    return ["conv1", "conv3", "inception3b", "inception4e", "inception5b"]
+
+
+# Reductions 2, 4, 8, 16, 32.
+GOOGLENET_FEATURES = FeatureSpec(_googlenet_stages)
+
+
+@model_builder(task="classification", weights=GoogLeNet_Weights, features=GOOGLENET_FEATURES)
 def googlenet(request: BuildRequest, **kwargs) -> GoogLeNet:
     """GoogLeNet from "Going Deeper with Convolutions" (Szegedy et al., 2014).
 

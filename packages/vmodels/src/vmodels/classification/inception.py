@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec
 from ..presets import ImageClassification
 from .googlenet import BasicConv2d, check_image_batch, imagenet_to_half_normalized
 
@@ -302,7 +303,15 @@ class Inception_V3_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@model_builder(task="classification", weights=Inception_V3_Weights)
+def _inception_v3_stages(model: nn.Module) -> list[str]:
+    return ["Conv2d_2b_3x3", "Conv2d_4a_3x3", "Mixed_5d", "Mixed_6e", "Mixed_7c"]
+
+
+# Reductions 2, 4, 8, 16, 32 (rounded: the unpadded convolutions trim the maps), measured at 224.
+INCEPTION_V3_FEATURES = FeatureSpec(_inception_v3_stages, probe_size=224)
+
+
+@model_builder(task="classification", weights=Inception_V3_Weights, features=INCEPTION_V3_FEATURES)
 def inception_v3(request: BuildRequest, **kwargs) -> Inception3:
     """Inception v3 from "Rethinking the Inception Architecture for Computer Vision" (Szegedy
     et al., 2015).

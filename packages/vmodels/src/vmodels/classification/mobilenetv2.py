@@ -21,6 +21,7 @@ import vops
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec
 from ..presets import ImageClassification
 
 NormLayer = Callable[[int], nn.Module]
@@ -230,7 +231,15 @@ class MobileNet_V2_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
-@model_builder(task="classification", weights=MobileNet_V2_Weights)
+def _mobilenet_v2_stages(model: nn.Module) -> list[str]:
+    return ["features.1", "features.3", "features.6", "features.13", "features.18"]
+
+
+# The last block at each resolution: reductions 2, 4, 8, 16, 32.
+MOBILENET_V2_FEATURES = FeatureSpec(_mobilenet_v2_stages)
+
+
+@model_builder(task="classification", weights=MobileNet_V2_Weights, features=MOBILENET_V2_FEATURES)
 def mobilenet_v2(request: BuildRequest, **kwargs) -> MobileNetV2:
     """MobileNetV2 from "MobileNetV2: Inverted Residuals and Linear Bottlenecks" (Sandler et al.,
     2018).

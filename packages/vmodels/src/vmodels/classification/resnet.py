@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec
 from ..presets import ImageClassification
 
 NormLayer = Callable[[int], nn.Module]
@@ -577,7 +578,15 @@ class Wide_ResNet101_2_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
-@model_builder(task="classification", weights=ResNet18_Weights)
+def _resnet_stages(model: nn.Module) -> list[str]:
+    return ["relu", "layer1", "layer2", "layer3", "layer4"]
+
+
+# Reductions 2, 4, 8, 16, 32 (less with replace_stride_with_dilation).
+RESNET_FEATURES = FeatureSpec(_resnet_stages)
+
+
+@model_builder(task="classification", weights=ResNet18_Weights, features=RESNET_FEATURES)
 def resnet18(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-18 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
@@ -587,7 +596,7 @@ def resnet18(request: BuildRequest, **kwargs) -> ResNet:
     return build_model(request, ResNet, block=BasicBlock, layers=[2, 2, 2, 2], **kwargs)
 
 
-@model_builder(task="classification", weights=ResNet34_Weights)
+@model_builder(task="classification", weights=ResNet34_Weights, features=RESNET_FEATURES)
 def resnet34(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-34 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
@@ -597,7 +606,7 @@ def resnet34(request: BuildRequest, **kwargs) -> ResNet:
     return build_model(request, ResNet, block=BasicBlock, layers=[3, 4, 6, 3], **kwargs)
 
 
-@model_builder(task="classification", weights=ResNet50_Weights)
+@model_builder(task="classification", weights=ResNet50_Weights, features=RESNET_FEATURES)
 def resnet50(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-50 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
@@ -607,7 +616,7 @@ def resnet50(request: BuildRequest, **kwargs) -> ResNet:
     return build_model(request, ResNet, block=Bottleneck, layers=[3, 4, 6, 3], **kwargs)
 
 
-@model_builder(task="classification", weights=ResNet101_Weights)
+@model_builder(task="classification", weights=ResNet101_Weights, features=RESNET_FEATURES)
 def resnet101(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-101 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
@@ -617,7 +626,7 @@ def resnet101(request: BuildRequest, **kwargs) -> ResNet:
     return build_model(request, ResNet, block=Bottleneck, layers=[3, 4, 23, 3], **kwargs)
 
 
-@model_builder(task="classification", weights=ResNet152_Weights)
+@model_builder(task="classification", weights=ResNet152_Weights, features=RESNET_FEATURES)
 def resnet152(request: BuildRequest, **kwargs) -> ResNet:
     """ResNet-152 from "Deep Residual Learning for Image Recognition" (He et al., 2015).
 
@@ -627,7 +636,7 @@ def resnet152(request: BuildRequest, **kwargs) -> ResNet:
     return build_model(request, ResNet, block=Bottleneck, layers=[3, 8, 36, 3], **kwargs)
 
 
-@model_builder(task="classification", weights=ResNeXt50_32X4D_Weights)
+@model_builder(task="classification", weights=ResNeXt50_32X4D_Weights, features=RESNET_FEATURES)
 def resnext50_32x4d(request: BuildRequest, **kwargs) -> ResNet:
     """ResNeXt-50 32x4d from "Aggregated Residual Transformations for Deep Neural Networks"
     (Xie et al., 2016): 32 groups of 4 channels in the first stage's 3x3 convolutions.
@@ -646,7 +655,7 @@ def resnext50_32x4d(request: BuildRequest, **kwargs) -> ResNet:
     )
 
 
-@model_builder(task="classification", weights=ResNeXt101_32X8D_Weights)
+@model_builder(task="classification", weights=ResNeXt101_32X8D_Weights, features=RESNET_FEATURES)
 def resnext101_32x8d(request: BuildRequest, **kwargs) -> ResNet:
     """ResNeXt-101 32x8d from "Aggregated Residual Transformations for Deep Neural Networks"
     (Xie et al., 2016): 32 groups of 8 channels in the first stage's 3x3 convolutions.
@@ -665,7 +674,7 @@ def resnext101_32x8d(request: BuildRequest, **kwargs) -> ResNet:
     )
 
 
-@model_builder(task="classification", weights=Wide_ResNet50_2_Weights)
+@model_builder(task="classification", weights=Wide_ResNet50_2_Weights, features=RESNET_FEATURES)
 def wide_resnet50_2(request: BuildRequest, **kwargs) -> ResNet:
     """Wide ResNet-50-2 from "Wide Residual Networks" (Zagoruyko and Komodakis, 2016): ResNet-50
     with twice the channels in every bottleneck's inner convolutions (outer widths unchanged).
@@ -683,7 +692,7 @@ def wide_resnet50_2(request: BuildRequest, **kwargs) -> ResNet:
     )
 
 
-@model_builder(task="classification", weights=Wide_ResNet101_2_Weights)
+@model_builder(task="classification", weights=Wide_ResNet101_2_Weights, features=RESNET_FEATURES)
 def wide_resnet101_2(request: BuildRequest, **kwargs) -> ResNet:
     """Wide ResNet-101-2 from "Wide Residual Networks" (Zagoruyko and Komodakis, 2016): ResNet-101
     with twice the channels in every bottleneck's inner convolutions (outer widths unchanged).

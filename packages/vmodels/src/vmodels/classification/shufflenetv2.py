@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec
 from ..presets import ImageClassification
 
 
@@ -230,7 +231,17 @@ class ShuffleNet_V2_X2_0_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@model_builder(task="classification", weights=ShuffleNet_V2_X0_5_Weights)
+def _shufflenet_v2_stages(model: nn.Module) -> list[str]:
+    return ["conv1", "maxpool", "stage2", "stage3", "conv5"]
+
+
+# Reductions 2, 4, 8, 16, 32.
+SHUFFLENET_V2_FEATURES = FeatureSpec(_shufflenet_v2_stages)
+
+
+@model_builder(
+    task="classification", weights=ShuffleNet_V2_X0_5_Weights, features=SHUFFLENET_V2_FEATURES
+)
 def shufflenet_v2_x0_5(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 0.5x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).
@@ -241,7 +252,9 @@ def shufflenet_v2_x0_5(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     return _shufflenet_v2(request, [24, 48, 96, 192, 1024], **kwargs)
 
 
-@model_builder(task="classification", weights=ShuffleNet_V2_X1_0_Weights)
+@model_builder(
+    task="classification", weights=ShuffleNet_V2_X1_0_Weights, features=SHUFFLENET_V2_FEATURES
+)
 def shufflenet_v2_x1_0(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 1.0x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).
@@ -252,7 +265,9 @@ def shufflenet_v2_x1_0(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     return _shufflenet_v2(request, [24, 116, 232, 464, 1024], **kwargs)
 
 
-@model_builder(task="classification", weights=ShuffleNet_V2_X1_5_Weights)
+@model_builder(
+    task="classification", weights=ShuffleNet_V2_X1_5_Weights, features=SHUFFLENET_V2_FEATURES
+)
 def shufflenet_v2_x1_5(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 1.5x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).
@@ -263,7 +278,9 @@ def shufflenet_v2_x1_5(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     return _shufflenet_v2(request, [24, 176, 352, 704, 1024], **kwargs)
 
 
-@model_builder(task="classification", weights=ShuffleNet_V2_X2_0_Weights)
+@model_builder(
+    task="classification", weights=ShuffleNet_V2_X2_0_Weights, features=SHUFFLENET_V2_FEATURES
+)
 def shufflenet_v2_x2_0(request: BuildRequest, **kwargs) -> ShuffleNetV2:
     """ShuffleNetV2 with 2.0x output channels, from "ShuffleNet V2: Practical Guidelines for
     Efficient CNN Architecture Design" (Ma et al., 2018).

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec, stages_before_max_pools
 from ..presets import ImageClassification
 
 VERSIONS = ("1_0", "1_1")
@@ -171,7 +172,11 @@ class SqueezeNet1_1_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@model_builder(task="classification", weights=SqueezeNet1_0_Weights)
+# The map before each max pool, then the last: reductions 2, 4, 8, 16.
+SQUEEZENET_FEATURES = FeatureSpec(stages_before_max_pools)
+
+
+@model_builder(task="classification", weights=SqueezeNet1_0_Weights, features=SQUEEZENET_FEATURES)
 def squeezenet1_0(request: BuildRequest, **kwargs) -> SqueezeNet:
     """SqueezeNet 1.0 from "SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and
     <0.5MB model size" (Iandola et al., 2016).
@@ -183,7 +188,7 @@ def squeezenet1_0(request: BuildRequest, **kwargs) -> SqueezeNet:
     return build_model(request, make, **kwargs)
 
 
-@model_builder(task="classification", weights=SqueezeNet1_1_Weights)
+@model_builder(task="classification", weights=SqueezeNet1_1_Weights, features=SQUEEZENET_FEATURES)
 def squeezenet1_1(request: BuildRequest, **kwargs) -> SqueezeNet:
     """SqueezeNet 1.1 from the SqueezeNet repository (github.com/forresti/SqueezeNet), after
     "SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and <0.5MB model size"

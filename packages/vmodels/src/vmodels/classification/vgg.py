@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from .._builder import BuildRequest, build_model, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
+from ..backbones import FeatureSpec
 from ..presets import ImageClassification
 
 # Output channels of each 3x3 convolution, "M" for a 2x2 stride-2 max pool.
@@ -309,7 +310,15 @@ class VGG19_BN_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-@model_builder(task="classification", weights=VGG11_Weights)
+def _vgg_stages(model: nn.Module) -> list[str]:
+    return [f"features.{i}" for i, m in enumerate(model.features) if isinstance(m, nn.MaxPool2d)]
+
+
+# The output of each max pool: reductions 2, 4, 8, 16, 32.
+VGG_FEATURES = FeatureSpec(_vgg_stages)
+
+
+@model_builder(task="classification", weights=VGG11_Weights, features=VGG_FEATURES)
 def vgg11(request: BuildRequest, **kwargs) -> VGG:
     """VGG-11 (configuration A) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
@@ -320,7 +329,7 @@ def vgg11(request: BuildRequest, **kwargs) -> VGG:
     return build_model(request, partial(VGG, _CONFIGS["A"]), **kwargs)
 
 
-@model_builder(task="classification", weights=VGG11_BN_Weights)
+@model_builder(task="classification", weights=VGG11_BN_Weights, features=VGG_FEATURES)
 def vgg11_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-11 (configuration A) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).
@@ -332,7 +341,7 @@ def vgg11_bn(request: BuildRequest, **kwargs) -> VGG:
     return build_model(request, make, **kwargs)
 
 
-@model_builder(task="classification", weights=VGG13_Weights)
+@model_builder(task="classification", weights=VGG13_Weights, features=VGG_FEATURES)
 def vgg13(request: BuildRequest, **kwargs) -> VGG:
     """VGG-13 (configuration B) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
@@ -343,7 +352,7 @@ def vgg13(request: BuildRequest, **kwargs) -> VGG:
     return build_model(request, partial(VGG, _CONFIGS["B"]), **kwargs)
 
 
-@model_builder(task="classification", weights=VGG13_BN_Weights)
+@model_builder(task="classification", weights=VGG13_BN_Weights, features=VGG_FEATURES)
 def vgg13_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-13 (configuration B) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).
@@ -355,7 +364,7 @@ def vgg13_bn(request: BuildRequest, **kwargs) -> VGG:
     return build_model(request, make, **kwargs)
 
 
-@model_builder(task="classification", weights=VGG16_Weights)
+@model_builder(task="classification", weights=VGG16_Weights, features=VGG_FEATURES)
 def vgg16(request: BuildRequest, **kwargs) -> VGG:
     """VGG-16 (configuration D) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
@@ -366,7 +375,7 @@ def vgg16(request: BuildRequest, **kwargs) -> VGG:
     return build_model(request, partial(VGG, _CONFIGS["D"]), **kwargs)
 
 
-@model_builder(task="classification", weights=VGG16_BN_Weights)
+@model_builder(task="classification", weights=VGG16_BN_Weights, features=VGG_FEATURES)
 def vgg16_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-16 (configuration D) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).
@@ -378,7 +387,7 @@ def vgg16_bn(request: BuildRequest, **kwargs) -> VGG:
     return build_model(request, make, **kwargs)
 
 
-@model_builder(task="classification", weights=VGG19_Weights)
+@model_builder(task="classification", weights=VGG19_Weights, features=VGG_FEATURES)
 def vgg19(request: BuildRequest, **kwargs) -> VGG:
     """VGG-19 (configuration E) from "Very Deep Convolutional Networks for Large-Scale Image
     Recognition" (Simonyan and Zisserman, 2014).
@@ -389,7 +398,7 @@ def vgg19(request: BuildRequest, **kwargs) -> VGG:
     return build_model(request, partial(VGG, _CONFIGS["E"]), **kwargs)
 
 
-@model_builder(task="classification", weights=VGG19_BN_Weights)
+@model_builder(task="classification", weights=VGG19_BN_Weights, features=VGG_FEATURES)
 def vgg19_bn(request: BuildRequest, **kwargs) -> VGG:
     """VGG-19 (configuration E) with batch normalization, from "Very Deep Convolutional Networks
     for Large-Scale Image Recognition" (Simonyan and Zisserman, 2014).

@@ -1,8 +1,8 @@
 """Detection models: Faster, Mask and Keypoint R-CNN, composed of small parts (transform, anchor
 generator, region proposal network, RoI heads) that can be swapped one at a time."""
 
+from ..backbones import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .anchors import AnchorGenerator
-from .backbone import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .box_coding import BoxCoder
 from .faster_rcnn import FasterRCNN, FastRCNNPredictor, TwoMLPHead, fasterrcnn_resnet50_fpn
 from .generalized_rcnn import GeneralizedRCNN

@@ -14,10 +14,10 @@ from .._builder import (
     resolve_num_classes,
 )
 from .._weights import Weights, WeightsEnum
+from ..backbones import RESNET_STAGES, BackboneWithFPN, resnet_fpn_backbone
 from ..presets import ObjectDetection
 from ._meta import COCO_CATEGORIES
 from .anchors import AnchorGenerator
-from .backbone import RESNET_STAGES, BackboneWithFPN, resnet_fpn_backbone
 from .generalized_rcnn import GeneralizedRCNN
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead

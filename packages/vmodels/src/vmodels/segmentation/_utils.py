@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .._builder import BuildRequest, load_request, resolve_num_classes
-from .._features import IntermediateLayerGetter
 from .._weights import WeightsArg
+from ..backbones import IntermediateLayerGetter
 
 # Pascal VOC's classes, in the order of the output channels of the VOC-category weights.
 VOC_CATEGORIES = (

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .._builder import BuildRequest, load_request, model_builder, resolve_num_classes
-from ..detection.backbone import resnet_fpn_backbone
+from ..backbones import resnet_fpn_backbone
 from ._utils import DEFAULT_NUM_CLASSES, SegmentationModel
 from .fcn import FCNHead
 
