@@ -212,12 +212,6 @@ def offline_cache(monkeypatch, tmp_path):
     ("name", "kwargs", "message"),
     [
         (
-            "fasterrcnn_resnet50_fpn",
-            {"weights": "COCO_V1", "weights_backbone": "IMAGENET1K_V1"},
-            "fasterrcnn_resnet50_fpn: weights_backbone would be overwritten by the model's "
-            "weights FasterRCNN_ResNet50_FPN_Weights.COCO_V1; pass either weights",
-        ),
-        (
             "maskrcnn_resnet50_fpn",
             {"weights": "DEFAULT", "pretrained": True},
             "maskrcnn_resnet50_fpn: pass weights= or pretrained=True, not both",
@@ -265,6 +259,20 @@ def test_conflicting_weights_arguments_are_refused_before_building(
 ):
     with pytest.raises(ValueError, match=re.escape(message)):
         vmodels.get_model(name, **kwargs)
+
+
+def test_backbone_weights_beside_the_models_are_ignored_with_a_warning(offline_cache):
+    # As torchvision: the model's weights include the backbone. (num_classes stops the build.)
+    with (
+        pytest.warns(UserWarning, match="weights_backbone is ignored, since the model's weights"),
+        pytest.raises(ValueError, match="num_classes=5 does not match"),
+    ):
+        vmodels.get_model(
+            "fasterrcnn_resnet50_fpn",
+            weights="COCO_V1",
+            weights_backbone="IMAGENET1K_V1",
+            num_classes=5,
+        )
 
 
 def test_coco_weights_list_the_91_coco_ids_and_17_person_keypoints():

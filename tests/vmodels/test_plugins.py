@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from torch import nn
 
-from vmodels import _registry
+from vmodels import _registry, _weights
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_PLUGIN = REPO / "examples" / "vmodels_plugin_example"
@@ -220,6 +220,34 @@ def test_plugin_failing_to_import_is_skipped_with_warning_naming_it(fake_plugins
     assert listed == ["builtin_net", "good_net"]
     # Skipped once: later lookups do not warn again (warnings are errors here).
     assert isinstance(_registry.get_model("good_net"), nn.Linear)
+
+
+HALF_BROKEN_SOURCE = """
+from torch import nn
+from vmodels import Weights, WeightsEnum, model_builder
+from vmodels.presets import ObjectDetection
+
+class Half_Weights(WeightsEnum):
+    V1 = Weights("https://example.org/half-00000000.pth", ObjectDetection)
+
+@model_builder(task="classification", weights=Half_Weights)
+def half_net(request, **kwargs):
+    return nn.Linear(4, 2)
+
+raise RuntimeError("fails after registering")
+"""
+
+
+def test_plugin_failing_after_registering_leaves_neither_models_nor_weights(
+    fake_plugins, monkeypatch
+):
+    monkeypatch.setattr(_weights, "_models", {})
+    monkeypatch.setattr(_weights, "_owners", {})
+    fake_plugins.module("fake_half_plugin", HALF_BROKEN_SOURCE)
+    fake_plugins.entry_point("half", "fake_half_plugin")
+    with pytest.warns(RuntimeWarning, match="fails after registering"):
+        assert _registry.list_models() == ["builtin_net"]
+    assert _weights.list_weights() == []
 
 
 @pytest.mark.parametrize("taken", ["builtin_net", "plugin_net"], ids=["builtin", "other-plugin"])

@@ -5,6 +5,7 @@ build step's conflicts, one message each.
 Models are built on the meta device: parameter counts and head sizes without memory or arithmetic.
 """
 
+import pickle
 import re
 
 import pytest
@@ -146,7 +147,7 @@ def test_list_models_filters_as_torchvision_does():
     assert vmodels.list_models(exclude="*") == []
     assert vmodels.list_models(include="*") == everything
     with pytest.raises(TypeError, match="module must be a module"):
-        vmodels.list_models(module="vmodels.detection")
+        vmodels.list_models(module=3)
 
 
 def test_get_model_weights_and_get_weight_name_what_is_wrong():
@@ -214,3 +215,30 @@ def test_googlenet_with_weights_normalises_its_input_and_drops_the_auxiliary_hea
         torch.testing.assert_close(loaded(image), source(image), rtol=0, atol=0)
     kept = vmodels.googlenet(weights=enum.TEST, aux_logits=True)
     assert kept.aux1 is not None
+
+
+@pytest.mark.parametrize(("name", "member"), ENTRIES[::7], ids=lambda v: str(v))
+def test_members_pickle_by_name(name, member):
+    assert pickle.loads(pickle.dumps(member)) is member
+
+
+def test_list_models_of_vmodels_itself_lists_the_classifiers_as_torchvision_does():
+    assert vmodels.list_models(vmodels) == vmodels.list_models(task="classification")
+
+
+def test_list_models_with_the_task_first_still_works_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="pass the task as task='segmentation'"):
+        assert vmodels.list_models("segmentation") == vmodels.list_models(task="segmentation")
+
+
+def test_detection_backbones_are_where_torchvision_keeps_them():
+    from vmodels.detection import backbone_utils
+
+    assert backbone_utils.resnet_fpn_backbone is vmodels.backbones.resnet_fpn_backbone
+
+
+def test_googlenet_accepts_init_weights_false_beside_weights(monkeypatch, tmp_path):
+    torch.manual_seed(0)
+    source = vmodels.googlenet(num_classes=4, aux_logits=True, transform_input=True)
+    enum = _published(monkeypatch, tmp_path, "googlenet", source.state_dict())
+    assert vmodels.googlenet(weights=enum.TEST, init_weights=False).transform_input

@@ -330,11 +330,6 @@ def _no_download(weights, path):
             {"pretrained": True, "aux_loss": False},
             "include the auxiliary classifier, so aux_loss must be True or unset",
         ),
-        (
-            "deeplabv3_resnet101",
-            {"weights": "DEFAULT", "weights_backbone": "resnet101.x"},
-            "pass either weights .or pretrained=True. or weights_backbone",
-        ),
         ("fcn_resnet50", {"num_classes": 0}, "num_classes must be an int >= 1, got 0"),
         ("deeplabv3_resnet50", {"aux_loss": "yes"}, "aux_loss must be None, True or False"),
     ],

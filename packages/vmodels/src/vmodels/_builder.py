@@ -13,6 +13,7 @@ does all three for a model whose constructor takes ``num_classes``, as classifie
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,11 +142,16 @@ def resolve_build(
         if weights_backbone is not None or pretrained_backbone:
             raise ValueError(f"{model} has no separately trained backbone: drop weights_backbone")
         return BuildRequest(model, resolved)
-    if resolved is not None and (weights_backbone is not None or pretrained_backbone):
-        raise ValueError(
-            f"{model}: weights_backbone would be overwritten by the model's weights "
-            f"{resolved!r}; pass either weights (or pretrained=True) or weights_backbone"
-        )
+    if resolved is not None:
+        if weights_backbone is not None or pretrained_backbone:
+            # torchvision drops them silently; the model's weights overwrite the backbone's.
+            warnings.warn(
+                f"{model}: weights_backbone is ignored, since the model's weights {resolved!r} "
+                "include the backbone",
+                UserWarning,
+                stacklevel=3,
+            )
+        return BuildRequest(model, resolved)
     return BuildRequest(
         model, resolved, resolve_weights(backbone, weights_backbone, pretrained_backbone)
     )

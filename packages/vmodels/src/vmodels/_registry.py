@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING
 
 from torch import nn
 
-from ._weights import WeightsEnum, find_weights, register_weights, weights_of
+from ._weights import (
+    WeightsEnum,
+    find_weights,
+    register_weights,
+    restore_weights,
+    weights_of,
+    weights_snapshot,
+)
 
 if TYPE_CHECKING:
     from .backbones import FeatureSpec
@@ -33,6 +40,8 @@ ENTRY_POINT_GROUP = "vmodels.models"
 TASKS = ("classification", "segmentation", "detection")
 # Packages of vmodels whose modules, all imported on the first lookup, register the built-ins.
 _MODEL_PACKAGES = ("vmodels.classification", "vmodels.segmentation", "vmodels.detection")
+# torchvision.models holds the classifiers; its detection and segmentation sub-packages the rest.
+_PUBLIC_HOMES = {"vmodels": "vmodels.classification"}
 
 Builder = Callable[..., nn.Module]
 
@@ -86,9 +95,9 @@ def register_model(
         entry = ModelEntry(
             name or builder.__name__, builder, task, _provider_of(builder), weights, features
         )
-        _add(entry)
         if weights is not None:
-            register_weights(entry.name, weights)
+            register_weights(entry.name, weights)  # checked first: a bad enum registers nothing
+        _add(entry)
         return builder
 
     return decorate
@@ -136,6 +145,7 @@ def _load_all() -> None:
 def _load_plugin(entry_point) -> None:
     global _loading_distribution
     before = dict(_entries)
+    weights_before = weights_snapshot()
     _loading_distribution = entry_point.dist.name if entry_point.dist else None
     try:
         loaded = entry_point.load()
@@ -149,10 +159,12 @@ def _load_plugin(entry_point) -> None:
     except ModelNameClashError:
         _entries.clear()
         _entries.update(before)
+        restore_weights(weights_before)
         raise
     except Exception as error:  # a broken plugin must not break the registry
         _entries.clear()
-        _entries.update(before)  # nor leave half of its models behind
+        _entries.update(before)  # nor leave half of its models (or their weights) behind
+        restore_weights(weights_before)
         warnings.warn(
             f"vmodels plugin {entry_point.name!r} ({entry_point.value}) failed to load and "
             f"was skipped: {type(error).__name__}: {error}",
@@ -183,6 +195,14 @@ def list_models(
         features_only: only the models that build as feature-map backbones
             (``get_model(name, features_only=True)``).
     """
+    if isinstance(module, str):
+        # vmodels' list_models took the task first, before torchvision's module argument.
+        warnings.warn(
+            f"list_models({module!r}): pass the task as task={module!r}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        module, task = None, module
     _load_all()
     names = [
         name
@@ -202,10 +222,13 @@ def list_models(
 
 
 def _defined_in(builder: Builder, module: ModuleType) -> bool:
+    """Whether ``builder`` belongs to ``module``: defined in one of its modules, where
+    ``vmodels`` itself holds the classifiers, as ``torchvision.models`` does."""
     if not isinstance(module, ModuleType):
         raise TypeError(f"module must be a module such as vmodels.detection, got {module!r}")
+    home = _PUBLIC_HOMES.get(module.__name__, module.__name__)
     defined = builder.__module__
-    return defined == module.__name__ or defined.startswith(module.__name__ + ".")
+    return defined == home or defined.startswith(home + ".")
 
 
 def _patterns(value: str | Iterable[str], name: str) -> list[str]:
@@ -280,10 +303,6 @@ def get_weight(name: str) -> WeightsEnum:
             "'<model>.<member>' (resnet50.imagenet1k_v2); list_weights() shows them all"
         )
     return member
-
-
-# torchvision.models holds the classifiers; its detection and segmentation sub-packages the rest.
-_PUBLIC_HOMES = {"vmodels": "vmodels.classification"}
 
 
 def find_public(name: str, package: str) -> object:

@@ -124,6 +124,11 @@ class WeightsEnum(enum.Enum):
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self._name_}"
 
+    def __reduce_ex__(self, protocol: int) -> tuple:
+        # By name: Enum's default looks the value up, and a Weights holding a functools.partial
+        # never equals its unpickled copy.
+        return getattr, (type(self), self._name_)
+
 
 WeightsArg = Union[WeightsEnum, str, os.PathLike, None]  # noqa: UP007 (a runtime alias)
 
@@ -146,6 +151,19 @@ def register_weights(model: str, weights: type[WeightsEnum]) -> None:
             raise ValueError(f"{member!r} already belongs to model {owner!r}, not {model!r}")
     _models[model] = weights
     _owners.update(dict.fromkeys(weights, model))
+
+
+def weights_snapshot() -> tuple[dict, dict]:
+    """The weights tables, to put back with :func:`restore_weights` (after a failed plugin)."""
+    return dict(_models), dict(_owners)
+
+
+def restore_weights(snapshot: tuple[dict, dict]) -> None:
+    models, owners = snapshot
+    _models.clear()
+    _models.update(models)
+    _owners.clear()
+    _owners.update(owners)
 
 
 def registered_name(member: WeightsEnum) -> str:
@@ -221,14 +239,6 @@ def resolve_weights(model: str, weights: WeightsArg, pretrained: bool) -> Weight
         f"weights of {model} must be None, one of {choices} or an existing checkpoint file, "
         f"got {weights!r}"
     )
-
-
-def categories_of(weights: WeightsEnum | Path | None) -> list[str] | None:
-    """The categories a resolved weights entry predicts, or None (no entry, a file, or
-    feature-only weights)."""
-    if isinstance(weights, WeightsEnum):
-        return weights.meta.get("categories")
-    return None
 
 
 def vmodels_home() -> Path:

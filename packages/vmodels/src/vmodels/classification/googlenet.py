@@ -287,8 +287,9 @@ def googlenet(request: BuildRequest, **kwargs) -> GoogLeNet:
     if not isinstance(request.weights, WeightsEnum):
         return build_model(request, GoogLeNet, **kwargs)
     kwargs.setdefault("transform_input", True)
+    kwargs["init_weights"] = False  # the checkpoint sets every parameter
     keep_aux = kwargs.pop("aux_logits", False)
-    model = build_model(request, GoogLeNet, aux_logits=True, init_weights=False, **kwargs)
+    model = build_model(request, GoogLeNet, aux_logits=True, **kwargs)
     if not keep_aux:
         model.aux_logits = False
         model.aux1 = None

@@ -324,8 +324,9 @@ def inception_v3(request: BuildRequest, **kwargs) -> Inception3:
     if not isinstance(request.weights, WeightsEnum):
         return build_model(request, Inception3, **kwargs)
     kwargs.setdefault("transform_input", True)
+    kwargs["init_weights"] = False  # the checkpoint sets every parameter
     keep_aux = kwargs.pop("aux_logits", True)
-    model = build_model(request, Inception3, aux_logits=True, init_weights=False, **kwargs)
+    model = build_model(request, Inception3, aux_logits=True, **kwargs)
     if not keep_aux:
         model.aux_logits = False
         model.AuxLogits = None
