@@ -18,6 +18,7 @@ torchvision's ImageNet GoogLeNet weights were trained on. It is False by default
 sets it with published weights unless told otherwise, as torchvision's does.
 """
 
+from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
@@ -247,6 +248,29 @@ class GoogLeNet(nn.Module):
         return logits
 
 
+def build_with_auxiliary_heads(
+    request: BuildRequest,
+    make: Callable[..., nn.Module],
+    keep_by_default: bool,
+    heads: tuple[str, ...],
+    **kwargs,
+) -> nn.Module:
+    """GoogLeNet's and Inception v3's build step. With published weights, as in torchvision,
+    ``transform_input`` defaults to True and the checkpoint's auxiliary ``heads`` are loaded,
+    then dropped unless ``aux_logits`` (default ``keep_by_default``) asks for them."""
+    if not isinstance(request.weights, WeightsEnum):
+        return build_model(request, make, **kwargs)
+    kwargs.setdefault("transform_input", True)
+    kwargs["init_weights"] = False  # the checkpoint sets every parameter
+    keep = kwargs.pop("aux_logits", keep_by_default)
+    model = build_model(request, make, aux_logits=True, **kwargs)
+    if not keep:
+        model.aux_logits = False
+        for head in heads:
+            setattr(model, head, None)
+    return model
+
+
 class GoogLeNet_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/googlenet-1378be20.pth",
@@ -284,14 +308,4 @@ def googlenet(request: BuildRequest, **kwargs) -> GoogLeNet:
     ``transform_input`` defaults to True and ``aux_logits`` to False: the checkpoint's auxiliary
     heads are loaded, then dropped unless ``aux_logits=True`` (they are untrained).
     """
-    if not isinstance(request.weights, WeightsEnum):
-        return build_model(request, GoogLeNet, **kwargs)
-    kwargs.setdefault("transform_input", True)
-    kwargs["init_weights"] = False  # the checkpoint sets every parameter
-    keep_aux = kwargs.pop("aux_logits", False)
-    model = build_model(request, GoogLeNet, aux_logits=True, **kwargs)
-    if not keep_aux:
-        model.aux_logits = False
-        model.aux1 = None
-        model.aux2 = None
-    return model
+    return build_with_auxiliary_heads(request, GoogLeNet, False, ("aux1", "aux2"), **kwargs)

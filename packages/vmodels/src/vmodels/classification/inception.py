@@ -22,12 +22,17 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .._builder import BuildRequest, build_model, model_builder
+from .._builder import BuildRequest, model_builder
 from .._categories import IMAGENET_CATEGORIES
 from .._weights import Weights, WeightsEnum
 from ..backbones import FeatureSpec
 from ..presets import ImageClassification
-from .googlenet import BasicConv2d, check_image_batch, imagenet_to_half_normalized
+from .googlenet import (
+    BasicConv2d,
+    build_with_auxiliary_heads,
+    check_image_batch,
+    imagenet_to_half_normalized,
+)
 
 
 class InceptionOutputs(NamedTuple):
@@ -321,13 +326,4 @@ def inception_v3(request: BuildRequest, **kwargs) -> Inception3:
     ``transform_input`` defaults to True; the checkpoint's auxiliary head is loaded, then dropped
     if ``aux_logits=False``.
     """
-    if not isinstance(request.weights, WeightsEnum):
-        return build_model(request, Inception3, **kwargs)
-    kwargs.setdefault("transform_input", True)
-    kwargs["init_weights"] = False  # the checkpoint sets every parameter
-    keep_aux = kwargs.pop("aux_logits", True)
-    model = build_model(request, Inception3, aux_logits=True, **kwargs)
-    if not keep_aux:
-        model.aux_logits = False
-        model.AuxLogits = None
-    return model
+    return build_with_auxiliary_heads(request, Inception3, True, ("AuxLogits",), **kwargs)
