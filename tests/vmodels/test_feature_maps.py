@@ -141,3 +141,9 @@ def test_stages_before_max_pools_of_a_plain_stack():
         nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 4, 3), nn.MaxPool2d(2)
     )
     assert stages_before_max_pools(stack) == ["features.1", "features.3", "features.4"]
+
+
+def test_build_info_records_the_feature_map_arguments():
+    with torch.device("meta"):
+        maps = vmodels.get_model("resnet18", features_only=True, out_indices=(2, 3))
+    assert maps.build_info.kwargs == {"features_only": True, "out_indices": (2, 3)}

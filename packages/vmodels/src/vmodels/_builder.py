@@ -14,7 +14,7 @@ does all three for a model whose constructor takes ``num_classes``, as classifie
 import functools
 import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,15 +111,17 @@ def model_builder(
                 kwargs.pop("pretrained_backbone", False),
             )
             model = build(request, **kwargs)
+            recorded = dict(kwargs)
             if features_only:
                 stages = features.stages(model)
                 model = FeatureMaps(model, stages, out_indices, features.probe_size)
+                recorded.update(features_only=True, out_indices=out_indices)
             model.build_info = BuildInfo(
-                name, _describe(request.weights), _describe(request.weights_backbone), kwargs
+                name, _describe(request.weights), _describe(request.weights_backbone), recorded
             )
             return model
 
-        builder.__signature__ = _public_signature(build, backbone is not None)
+        builder.__signature__ = _public_signature(build, backbone is not None, features is not None)
         del builder.__wrapped__  # help() and inspect show the public signature
         return register_model(task=task, weights=weights, features=features)(builder)
 
@@ -135,8 +137,8 @@ def resolve_build(
     pretrained_backbone: bool = False,
 ) -> BuildRequest:
     """Resolve the model's and the backbone's weights (see
-    :func:`vmodels._weights.resolve_weights`), rejecting backbone weights that the model's
-    would overwrite."""
+    :func:`vmodels._weights.resolve_weights`); backbone weights beside the model's, which
+    overwrite them, are ignored with a warning."""
     resolved = resolve_weights(model, weights, pretrained)
     if backbone is None:
         if weights_backbone is not None or pretrained_backbone:
@@ -225,8 +227,10 @@ def build_model(request: BuildRequest, make: Callable[..., nn.Module], **kwargs:
     return load_request(make(**kwargs), request)
 
 
-def _public_signature(build: Callable[..., nn.Module], has_backbone: bool) -> inspect.Signature:
-    """The builder's own keyword parameters after the weights arguments every builder takes."""
+def _public_signature(
+    build: Callable[..., nn.Module], has_backbone: bool, has_features: bool
+) -> inspect.Signature:
+    """The builder's own keyword parameters after the arguments the wrapper takes."""
     keyword = inspect.Parameter.KEYWORD_ONLY
     common = [
         inspect.Parameter("weights", keyword, default=None, annotation=WeightsArg),
@@ -234,9 +238,17 @@ def _public_signature(build: Callable[..., nn.Module], has_backbone: bool) -> in
         inspect.Parameter("progress", keyword, default=True, annotation=bool),
     ]
     if has_backbone:
-        common.append(
-            inspect.Parameter("weights_backbone", keyword, default=None, annotation=WeightsArg)
-        )
+        common += [
+            inspect.Parameter("weights_backbone", keyword, default=None, annotation=WeightsArg),
+            inspect.Parameter("pretrained_backbone", keyword, default=False, annotation=bool),
+        ]
+    if has_features:
+        common += [
+            inspect.Parameter("features_only", keyword, default=False, annotation=bool),
+            inspect.Parameter(
+                "out_indices", keyword, default=None, annotation=Sequence[int] | None
+            ),
+        ]
     own = list(inspect.signature(build).parameters.values())[1:]
     return inspect.Signature(
         common + own, return_annotation=inspect.signature(build).return_annotation
