@@ -399,6 +399,8 @@ def test_resnet_fpn_backbone_freezes_stages_and_batch_norm(trainable_layers):
 def test_resnet_fpn_backbone_rejects_bad_arguments():
     with pytest.raises(ValueError, match=r"trainable_layers must be an int in \[0, 5\]"):
         resnet_fpn_backbone("resnet18", trainable_layers=6)
+    with pytest.raises(ValueError, match=r"trainable_layers must be an int in \[0, 5\], got True"):
+        resnet_fpn_backbone("resnet18", trainable_layers=True)
     with pytest.raises(ValueError, match="returned_layers must be a non-empty subset"):
         resnet_fpn_backbone("resnet18", returned_layers=[0, 5])
     with pytest.raises(ValueError, match="ResNet-family"):

@@ -25,7 +25,7 @@ import vops
 
 from ._registry import register_model
 from ._weights import WeightsArg, WeightsEnum, resolve_weights, state_dict_of
-from .backbones import FeatureMaps, FeatureSpec
+from .backbones import FeatureMaps, FeatureSpec, check_trainable_layers
 
 ResolvedWeights = WeightsEnum | Path | None
 
@@ -196,14 +196,8 @@ def backbone_policy(
     says otherwise. From scratch there are no statistics to freeze: batch norm trains and, by
     default, so do all ``maximum`` stages.
     """
-    if trainable_layers is not None and (
-        not isinstance(trainable_layers, int)
-        or isinstance(trainable_layers, bool)
-        or not 0 <= trainable_layers <= maximum
-    ):
-        raise ValueError(
-            f"trainable_backbone_layers must be an int in [0, {maximum}], got {trainable_layers!r}"
-        )
+    if trainable_layers is not None:
+        check_trainable_layers(trainable_layers, maximum, "trainable_backbone_layers")
     if not request.is_trained:
         return (maximum if trainable_layers is None else trainable_layers), nn.BatchNorm2d
     return (default if trainable_layers is None else trainable_layers), vops.FrozenBatchNorm2d

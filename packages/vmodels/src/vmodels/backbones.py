@@ -233,11 +233,10 @@ class BackboneWithFPN(nn.Module):
         return self.fpn(self.body(x))
 
 
-def _check_trainable_layers(trainable_layers: int, maximum: int) -> None:
-    if not isinstance(trainable_layers, int) or not 0 <= trainable_layers <= maximum:
-        raise ValueError(
-            f"trainable_layers must be an int in [0, {maximum}], got {trainable_layers!r}"
-        )
+def check_trainable_layers(value: int, maximum: int, name: str = "trainable_layers") -> None:
+    """Require ``value`` (the argument ``name``) to be an int in ``[0, maximum]``."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
+        raise ValueError(f"{name} must be an int in [0, {maximum}], got {value!r}")
 
 
 def resnet_fpn_backbone(
@@ -265,7 +264,7 @@ def resnet_fpn_backbone(
         norm_layer: the backbone's normalization (frozen batch norm by default).
         out_channels: channels of every pyramid level.
     """
-    _check_trainable_layers(trainable_layers, len(RESNET_STAGES))
+    check_trainable_layers(trainable_layers, len(RESNET_STAGES))
     returned_layers = [1, 2, 3, 4] if returned_layers is None else list(returned_layers)
     if not returned_layers or any(k not in (1, 2, 3, 4) for k in returned_layers):
         raise ValueError(
@@ -329,7 +328,7 @@ def mobilenet_backbone(
         [0] + [i for i, b in enumerate(blocks) if getattr(b, "stride", 1) == 2] + [len(blocks) - 1]
     )
     num_stages = len(stage_starts)
-    _check_trainable_layers(trainable_layers, num_stages)
+    check_trainable_layers(trainable_layers, num_stages)
     frozen_until = (
         len(blocks) if trainable_layers == 0 else stage_starts[num_stages - trainable_layers]
     )
