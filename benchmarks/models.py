@@ -3,17 +3,19 @@
     python benchmarks/models.py [--repeat 5] [--threads 2] [--channels-last] [--compile]
                                 [--models resnet50 mobilenet_v2 deeplabv3_resnet50]
 
-Cases (fixed by the vmodels issue): forward at batch 1 on 224x224 (eval, no_grad) and a train
-step at batch 8 (forward, cross-entropy, backward, SGD step) for resnet50 and mobilenet_v2, and
-deeplabv3_resnet50 forward at batch 1 on 520x520 (skipped with a note while it is not registered).
-Each time is the median of --repeat runs after a warm-up (two for compiled models, whose first call
-compiles). torchvision's model gets vmodels' weights (the state dicts are compatible), so both do
-the same arithmetic on the same numbers.
+Cases (fixed by the vmodels issues): forward at batch 1 on 224x224 (eval, no_grad) and a train
+step at batch 8 (forward, cross-entropy, backward, SGD step) for resnet50, mobilenet_v2,
+mobilenet_v3_large, efficientnet_b0, convnext_tiny, vit_b_16 and swin_t, and deeplabv3_resnet50
+forward at batch 1 on 520x520 (a model not registered is skipped with a note). Each time is the
+median of --repeat runs after a warm-up (two for compiled models, whose first call compiles), ours
+and torchvision's interleaved call by call. torchvision's model gets vmodels' weights (the state
+dicts are compatible), so both do the same arithmetic on the same numbers.
 
 Variants: eager (NCHW) always; --channels-last adds NHWC weights and inputs, --compile adds
 torch.compile with its default backend (inductor), and both together add their combination.
-Ratio = vmodels ms / torchvision ms (below 1 is faster); speed-up = vmodels eager ms / vmodels ms
-of the variant.
+Ratio = vmodels ms / torchvision ms of the same variant (below 1 is faster); vs tv eager =
+torchvision's eager ms / vmodels ms of the variant (the fast path's gain over what a torchvision
+user runs today); speed-up = vmodels eager ms / vmodels ms of the variant.
 """
 
 import argparse
@@ -49,11 +51,21 @@ class Case:
         return f"{self.model} {self.kind} {self.batch}x{self.size}"
 
 
+CLASSIFIERS = (
+    "resnet50",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "efficientnet_b0",
+    "convnext_tiny",
+    "vit_b_16",
+    "swin_t",
+)
 CASES = (
-    Case("resnet50", "forward", 1, 224),
-    Case("resnet50", "train", 8, 224),
-    Case("mobilenet_v2", "forward", 1, 224),
-    Case("mobilenet_v2", "train", 8, 224),
+    *(
+        Case(name, kind, batch, 224)
+        for name in CLASSIFIERS
+        for kind, batch in [("forward", 1), ("train", 8)]
+    ),
     Case(SEGMENTATION, "forward", 1, 520),
 )
 
@@ -65,15 +77,19 @@ class Variant:
     compile: bool = False
 
 
-def median_ms(fn: Callable[[], object], repeat: int, warmup: int) -> float:
+def median_ms(fns: list[Callable[[], object]], repeat: int, warmup: int) -> list[float]:
+    """Median milliseconds of each of ``fns``, run interleaved (one call of each per round), so
+    that a machine whose speed drifts slows all of them alike."""
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            spent.append((time.perf_counter() - start) * 1e3)
+    return [statistics.median(spent) for spent in times]
 
 
 def torchvision_twin(name: str, ours: nn.Module, num_classes: int) -> nn.Module | None:
@@ -153,12 +169,14 @@ def main() -> None:
     notes = []
     header = f"{'case':<34}{'variant':<23}{'vmodels ms':>11}"
     if tv_models is not None:
-        header += f"{'torchvision ms':>16}{'ratio':>8}"
+        header += f"{'torchvision ms':>16}{'ratio':>8}{'vs tv eager':>12}"
     header += f"{'speed-up':>10}"
     print(
         f"cpu, {torch.get_num_threads()} threads, median of {args.repeat}; ratio = vmodels / "
-        "torchvision, speed-up = vmodels eager / variant"
+        "torchvision, vs tv eager = torchvision eager / vmodels variant, speed-up = vmodels "
+        "eager / variant"
     )
+    tv_eager_ms: dict[Case, float] = {}
     print(header)
     for case in CASES:
         if case.model not in args.models:
@@ -174,13 +192,16 @@ def main() -> None:
             ours = vmodels.get_model(case.model, num_classes=num_classes)
             theirs = torchvision_twin(case.model, ours, num_classes)
             warmup = 2 if variant.compile else 1
-            mine = median_ms(step_fn(ours, case, variant, num_classes), args.repeat, warmup)
+            steps = [step_fn(ours, case, variant, num_classes)]
+            if theirs is not None:
+                steps.append(step_fn(theirs, case, variant, num_classes))
+            mine, *reference = median_ms(steps, args.repeat, warmup)
             eager_ms = eager_ms or mine
             line = f"{case.label:<34}{variant.name:<23}{mine:>11.1f}"
-            if theirs is not None:
-                step = step_fn(theirs, case, variant, num_classes)
-                reference = median_ms(step, args.repeat, warmup)
-                line += f"{reference:>16.1f}{mine / reference:>8.3f}"
+            if reference:
+                tv_eager_ms[case] = tv_eager_ms.get(case, reference[0])
+                line += f"{reference[0]:>16.1f}{mine / reference[0]:>8.3f}"
+                line += f"{tv_eager_ms[case] / mine:>12.2f}"
             line += f"{eager_ms / mine:>10.2f}"
             print(line, flush=True)
     for note in notes:

@@ -1,12 +1,14 @@
 """Backbones: a network's stages as feature maps, for detection, segmentation and anyone who asks.
 
-:class:`FeatureMaps` returns the maps of chosen stages of any classifier whose family declares
-them (``vmodels.get_model(name, features_only=True, out_indices=...)``, as timm has it), with
-``feature_info`` (module, channels, reduction per stage). :class:`IntermediateLayerGetter`
-returns named children of a network that runs its children in order; the detection and
-segmentation models use it under a feature pyramid (:func:`resnet_fpn_backbone`,
-:func:`mobilenet_backbone`) or dilated (``vmodels.segmentation``), with frozen batch norm and a
-chosen number of trainable stages.
+:func:`stage_graph` traces a network up to its last requested stage (any module, by name) and
+returns the stages' maps by name. On it are built :class:`FeatureMaps`, the maps of chosen stages
+of any classifier whose family declares them (``vmodels.get_model(name, features_only=True,
+out_indices=...)``, as timm has it) with ``feature_info`` (module, channels, reduction per stage),
+and the detection and segmentation backbones: under a feature pyramid
+(:class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone`) or dilated
+(``vmodels.segmentation``), with frozen batch norm and a chosen number of trainable stages.
+:class:`IntermediateLayerGetter` (named direct children of a network that runs its children in
+order) is kept for code written against torchvision's.
 """
 
 import math
@@ -66,6 +68,29 @@ def stages_before_max_pools(model: nn.Module) -> list[str]:
     return [f"features.{i}" for i in [*before, len(layers) - 1]]
 
 
+def stage_graph(model: nn.Module, return_layers: dict[str, str]) -> nn.Module:
+    """``model`` traced up to its last requested stage, returning ``{output name: map}``.
+
+    The stages are modules anywhere in ``model`` (``"layer3"``, ``"features.6"``,
+    ``"trunk_output.block2"``), not only direct children; what follows the last one is dropped,
+    and the parameter names of what is kept are ``model``'s. The graph scripts and exports.
+    Stages precede any train-only branch (auxiliary heads), so the train and eval graphs agree.
+
+    Raises:
+        ValueError: if ``return_layers`` is empty or not ``dict[str, str]``.
+    """
+    if (
+        not isinstance(return_layers, dict)
+        or not return_layers
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in return_layers.items())
+    ):
+        raise ValueError(
+            "return_layers must be a non-empty dict[str, str] of module name to output name, "
+            f"got {return_layers!r}"
+        )
+    return create_feature_extractor(model, return_nodes=return_layers, suppress_diff_warning=True)
+
+
 class FeatureMaps(nn.Module):
     """The feature maps of chosen stages of a network, finest first, as timm's
     ``features_only`` models return them (``vmodels.get_model(name, features_only=True)``).
@@ -100,9 +125,7 @@ class FeatureMaps(nn.Module):
         super().__init__()
         chosen = _check_out_indices(out_indices, len(stages))
         names = [stages[i] for i in chosen]
-        nodes = {name: str(k) for k, name in enumerate(names)}
-        # Stages precede any train-only branch (auxiliary heads), so both graphs have them.
-        self.body = create_feature_extractor(model, return_nodes=nodes, suppress_diff_warning=True)
+        self.body = stage_graph(model, {name: str(k) for k, name in enumerate(names)})
         shapes = self._probe(probe_size)
         self.feature_info = FeatureInfo(
             FeatureStage(name, shape[1], 2 ** round(math.log2(probe_size / shape[-1])))
@@ -200,11 +223,13 @@ class IntermediateLayerGetter(nn.ModuleDict):
 
 
 class BackboneWithFPN(nn.Module):
-    """Named stages of a network (``body``) followed by a :class:`vops.FeaturePyramidNetwork`.
+    """Named stages of a network (``body``, its :func:`stage_graph`) followed by a
+    :class:`vops.FeaturePyramidNetwork`.
 
     Args:
-        backbone: a network whose ``forward`` is its children applied in order.
-        return_layers: ``{child name: output name}`` of the stages fed to the FPN.
+        backbone: the network.
+        return_layers: ``{module name: output name}`` of the stages fed to the FPN, finest
+            first; any module of ``backbone`` (``"layer2"``, ``"features.6"``).
         in_channels_list: channels of those stages, in order.
         out_channels: channels of every pyramid level (the detector reads ``out_channels``).
         extra_blocks: levels appended after the FPN's (default :class:`vops.LastLevelMaxPool`).
@@ -223,7 +248,7 @@ class BackboneWithFPN(nn.Module):
         extra_blocks: vops.ExtraFPNBlock | None = None,
     ) -> None:
         super().__init__()
-        self.body = IntermediateLayerGetter(backbone, return_layers)
+        self.body = stage_graph(backbone, return_layers)
         self.fpn = vops.FeaturePyramidNetwork(
             in_channels_list, out_channels, extra_blocks=extra_blocks or vops.LastLevelMaxPool()
         )
