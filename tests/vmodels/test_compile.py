@@ -21,6 +21,7 @@ FAMILY_REPRESENTATIVES = {
     "squeezenet1_1": (1, 3, 32, 32),
     "vgg11_bn": (1, 3, 32, 32),
     "convnext_tiny": (1, 3, 32, 32),
+    "efficientnet_b0": (1, 3, 32, 32),
     "mnasnet0_5": (1, 3, 32, 32),
     "vit_b_32": (1, 3, 224, 224),
     "fcn_resnet50": (1, 3, 32, 32),
