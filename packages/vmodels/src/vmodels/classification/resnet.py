@@ -514,6 +514,23 @@ class ResNeXt101_32X8D_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V2
 
 
+class ResNeXt101_64X4D_Weights(WeightsEnum):
+    IMAGENET1K_V1 = Weights(
+        url="https://download.pytorch.org/models/resnext101_64x4d-173b62eb.pth",
+        transforms=partial(ImageClassification, crop_size=224, resize_size=232),
+        meta={
+            **_COMMON_META,
+            "num_params": 83455272,
+            "recipe": "https://github.com/pytorch/vision/pull/5935",
+            "_metrics": {"ImageNet-1K": {"acc@1": 83.246, "acc@5": 96.454}},
+            "_ops": 15.46,
+            "_file_size": 319.318,
+            "_docs": "Trained with torchvision's newer recipe (see recipe); no older checkpoint.",
+        },
+    )
+    DEFAULT = IMAGENET1K_V1
+
+
 class Wide_ResNet50_2_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/wide_resnet50_2-95faca4d.pth",
@@ -670,6 +687,25 @@ def resnext101_32x8d(request: BuildRequest, **kwargs) -> ResNet:
         layers=[3, 4, 23, 3],
         groups=32,
         width_per_group=8,
+        **kwargs,
+    )
+
+
+@model_builder(task="classification", weights=ResNeXt101_64X4D_Weights, features=RESNET_FEATURES)
+def resnext101_64x4d(request: BuildRequest, **kwargs) -> ResNet:
+    """ResNeXt-101 64x4d from "Aggregated Residual Transformations for Deep Neural Networks"
+    (Xie et al., 2016): 64 groups of 4 channels in the first stage's 3x3 convolutions.
+
+    Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (224x224 for ImageNet weights).
+    ``kwargs`` go to :class:`ResNet` (except ``groups`` and ``width_per_group``).
+    """
+    return build_model(
+        request,
+        ResNet,
+        block=Bottleneck,
+        layers=[3, 4, 23, 3],
+        groups=64,
+        width_per_group=4,
         **kwargs,
     )
 
