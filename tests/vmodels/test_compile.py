@@ -16,6 +16,7 @@ FAMILY_REPRESENTATIVES = {
     "googlenet": (1, 3, 32, 32),
     "inception_v3": (1, 3, 80, 80),
     "mobilenet_v2": (1, 3, 32, 32),
+    "mobilenet_v3_small": (1, 3, 32, 32),
     "resnext50_32x4d": (1, 3, 32, 32),
     "shufflenet_v2_x0_5": (1, 3, 32, 32),
     "squeezenet1_1": (1, 3, 32, 32),
@@ -27,6 +28,7 @@ FAMILY_REPRESENTATIVES = {
     "vit_b_32": (1, 3, 224, 224),
     "fcn_resnet50": (1, 3, 32, 32),
     "deeplabv3_resnet50": (1, 3, 32, 32),
+    "lraspp_mobilenet_v3_large": (1, 3, 32, 32),
 }
 
 

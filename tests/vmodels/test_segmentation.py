@@ -85,11 +85,13 @@ def own_weights_table(monkeypatch, tmp_path):
 
 def test_segmentation_models_are_registered_under_their_task():
     assert list_models(task="segmentation") == [
+        "deeplabv3_mobilenet_v3_large",
         "deeplabv3_resnet101",
         "deeplabv3_resnet50",
         "fcn_resnet101",
         "fcn_resnet50",
         "fpn_resnet18",
+        "lraspp_mobilenet_v3_large",
     ]
 
 

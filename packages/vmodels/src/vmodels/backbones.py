@@ -73,8 +73,11 @@ def stage_graph(model: nn.Module, return_layers: dict[str, str]) -> nn.Module:
 
     The stages are modules anywhere in ``model`` (``"layer3"``, ``"features.6"``,
     ``"trunk_output.block2"``), not only direct children; what follows the last one is dropped,
-    and the parameter names of what is kept are ``model``'s. The graph scripts and exports.
-    Stages precede any train-only branch (auxiliary heads), so the train and eval graphs agree.
+    and the parameter names of what is kept are ``model``'s. Only the stages' enclosing modules
+    are traced through; every other module stays one call, so that tracing a model built on
+    the graph (feature extraction on a detector) names its nodes as it names ``model``'s. The
+    graph scripts and exports. Stages precede any train-only branch (auxiliary heads), so the
+    train and eval graphs agree.
 
     Raises:
         ValueError: if ``return_layers`` is empty or not ``dict[str, str]``.
@@ -88,7 +91,17 @@ def stage_graph(model: nn.Module, return_layers: dict[str, str]) -> nn.Module:
             "return_layers must be a non-empty dict[str, str] of module name to output name, "
             f"got {return_layers!r}"
         )
-    return create_feature_extractor(model, return_nodes=return_layers, suppress_diff_warning=True)
+    enclosing = {
+        name.rsplit(".", depth)[0]
+        for name in return_layers
+        for depth in range(1, name.count(".") + 1)
+    }
+    return create_feature_extractor(
+        model,
+        return_nodes=return_layers,
+        tracer_kwargs={"trace_only_into": enclosing},
+        suppress_diff_warning=True,
+    )
 
 
 class FeatureMaps(nn.Module):

@@ -20,7 +20,7 @@ import inspect
 import math
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from torch import fx, nn
@@ -43,20 +43,29 @@ _DEFAULT_LEAF_MODULES = tuple(
 
 
 class _NodeNameTracer(fx.Tracer):
-    """A tracer that keeps instances of ``leaf_modules`` whole and names every node it records.
+    """A tracer that keeps instances of ``leaf_modules`` whole (and, where ``trace_only_into``
+    names modules, every module it does not name) and names every node it records.
 
     ``node_names`` maps each recorded node, in recording order, to its qualified name.
     """
 
-    def __init__(self, leaf_modules: Sequence[type[nn.Module]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        leaf_modules: Sequence[type[nn.Module]] = (),
+        trace_only_into: Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._leaf_types = tuple(leaf_modules)
+        self._traced = None if trace_only_into is None else frozenset(trace_only_into)
         self.node_names: dict[fx.Node, str] = {}
         # For each base name, the number of the latest name recorded as base_<n> (0: base).
         self._latest_number: dict[str, int] = {}
         self._taken: set[str] = set()
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
+        if self._traced is not None and module_qualified_name not in self._traced:
+            return True
         return isinstance(m, self._leaf_types) or super().is_leaf_module(m, module_qualified_name)
 
     def create_proxy(
@@ -240,9 +249,11 @@ def get_graph_node_names(
     Args:
         model: the model to trace.
         tracer_kwargs: keyword arguments for the tracer (those of ``torch.fx.Tracer``, plus
-            ``leaf_modules``: module classes not to trace through). The given
-            ``leaf_modules`` and ``autowrap_modules`` are added to the defaults (vops' modules;
-            ``math`` and ``vops``), never replace them.
+            ``leaf_modules``: module classes not to trace through, and, beyond torchvision,
+            ``trace_only_into``: qualified names of the only modules to trace through, every
+            other submodule staying one call). The given ``leaf_modules`` and
+            ``autowrap_modules`` are added to the defaults (vops' modules; ``math`` and
+            ``vops``), never replace them.
         suppress_diff_warning: do not warn when the train and eval graphs differ.
         concrete_args: forward arguments to hold fixed while tracing (see
             ``torch.fx.Tracer.trace``).

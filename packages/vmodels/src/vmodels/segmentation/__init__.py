@@ -1,4 +1,5 @@
-"""Semantic segmentation models: FCN and DeepLabV3 on dilated ResNet backbones. Each family is one
+"""Semantic segmentation models: FCN and DeepLabV3 on dilated ResNet backbones, DeepLabV3 and
+LR-ASPP on a dilated MobileNetV3-Large, and an FPN on ResNet-18. Each family is one
 module whose builders register themselves with the model registry; look them up with
 ``vmodels.list_models(task="segmentation")``. Every model maps ``Tensor[N, 3, H, W]`` to a dict of
 per-pixel logits ``{"out": Tensor[N, num_classes, H, W]}``, plus ``"aux"`` when it has an

@@ -1,5 +1,6 @@
 """What the segmentation models share: a backbone wrapper returning named intermediate feature
-maps, the backbone -> classifier -> upsample model, and the builders' argument resolution."""
+maps, the backbone -> classifier -> upsample model, the builders' argument resolution and the
+dilated backbones."""
 
 from collections.abc import Callable
 
@@ -8,7 +9,7 @@ from torch import Tensor, nn
 
 from .._builder import BuildRequest, load_request, resolve_num_classes
 from .._weights import WeightsArg
-from ..backbones import IntermediateLayerGetter
+from ..backbones import stage_graph
 
 # Pascal VOC's classes, in the order of the output channels of the VOC-category weights.
 VOC_CATEGORIES = (
@@ -43,7 +44,7 @@ class SegmentationModel(nn.Module):
 
     Args:
         backbone: returns ``dict[str, Tensor]`` with ``"out"`` (and ``"aux"`` if
-            ``aux_classifier`` is given), e.g. an :class:`IntermediateLayerGetter`.
+            ``aux_classifier`` is given), e.g. a :func:`vmodels.backbones.stage_graph`.
         classifier: maps the ``"out"`` features to ``Tensor[N, num_classes, h, w]``.
         aux_classifier: maps the ``"aux"`` features likewise, or None. Used in training for an
             auxiliary loss; it runs in eval mode as well.
@@ -109,7 +110,7 @@ def build_segmentation_model(
 
 def dilated_resnet_backbone(
     resnet: Callable[..., nn.Module], weights_backbone: WeightsArg, aux: bool, **kwargs
-) -> IntermediateLayerGetter:
+) -> nn.Module:
     """A ResNet with output stride 8 (``replace_stride_with_dilation=[False, True, True]``),
     loaded with ``weights_backbone``, returning ``layer4`` as ``"out"`` and, if ``aux``,
     ``layer3`` as ``"aux"``. ``kwargs`` go to the ResNet."""
@@ -119,4 +120,31 @@ def dilated_resnet_backbone(
     return_layers = {"layer4": "out"}
     if aux:
         return_layers["layer3"] = "aux"
-    return IntermediateLayerGetter(backbone, return_layers)
+    return stage_graph(backbone, return_layers)
+
+
+def dilated_mobilenet_v3_backbone(
+    mobilenet_v3: Callable[..., nn.Module],
+    weights_backbone: WeightsArg,
+    high: str,
+    low: str | None = None,
+    **kwargs,
+) -> tuple[nn.Module, int, int]:
+    """A MobileNetV3's ``features`` with a dilated last stage (output stride 16), loaded with
+    ``weights_backbone``, returning the last layer as ``high`` and, if ``low`` is given, the
+    first block at output stride 8 as ``low``. ``kwargs`` go to ``mobilenet_v3``.
+
+    Returns:
+        ``(backbone, high_channels, low_channels)``.
+    """
+    features = mobilenet_v3(weights=weights_backbone, dilated=True, **kwargs).features
+    # the stem, each stage's first block (marked strided) and the last layer; counted from the
+    # end, so that a reduced or narrower MobileNetV3 taps the same stages
+    stages = [0] + [i for i, b in enumerate(features) if getattr(b, "_is_cn", False)]
+    stages.append(len(features) - 1)
+    high_index, low_index = stages[-1], stages[-4]
+    return_layers = {str(high_index): high}
+    if low is not None:
+        return_layers[str(low_index)] = low
+    backbone = stage_graph(features, return_layers)
+    return backbone, features[high_index].out_channels, features[low_index].out_channels

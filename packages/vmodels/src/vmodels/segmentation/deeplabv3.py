@@ -1,7 +1,8 @@
-"""DeepLabV3: a dilated ResNet (output stride 8) followed by atrous spatial pyramid pooling
-(ASPP: parallel 1x1 and dilated 3x3 convolutions at several rates plus image-level pooling) and a
-small head; the per-pixel logits are upsampled bilinearly to the input's size. Optionally an
-auxiliary FCN head on ``layer3`` for a training loss.
+"""DeepLabV3: a dilated ResNet (output stride 8) or MobileNetV3-Large (output stride 16) followed
+by atrous spatial pyramid pooling (ASPP: parallel 1x1 and dilated 3x3 convolutions at several
+rates plus image-level pooling) and a small head; the per-pixel logits are upsampled bilinearly to
+the input's size. Optionally an auxiliary FCN head (on ``layer3``, or on the MobileNetV3's first
+stride-8 block) for a training loss.
 
 Parameter and buffer names follow torchvision's layout, so its checkpoints load with
 ``strict=True``. The builders expect ``Tensor[N, 3, H, W]`` RGB images scaled to [0, 1] and
@@ -19,12 +20,14 @@ from torch import Tensor, nn
 
 from .._builder import BuildRequest, model_builder
 from .._weights import Weights, WeightsArg, WeightsEnum
+from ..classification.mobilenetv3 import mobilenet_v3_large
 from ..classification.resnet import resnet50, resnet101
 from ..presets import SemanticSegmentation
 from ._utils import (
     VOC_CATEGORIES,
     SegmentationModel,
     build_segmentation_model,
+    dilated_mobilenet_v3_backbone,
     dilated_resnet_backbone,
 )
 from .fcn import FCNHead
@@ -172,6 +175,23 @@ def _deeplabv3_resnet(
     )
 
 
+def _deeplabv3_mobilenet_v3(
+    mobilenet_v3: Callable[..., nn.Module],
+    num_classes: int,
+    aux_loss: bool,
+    weights_backbone: WeightsArg,
+    **kwargs,
+) -> DeepLabV3:
+    backbone, out_channels, aux_channels = dilated_mobilenet_v3_backbone(
+        mobilenet_v3, weights_backbone, "out", "aux" if aux_loss else None, **kwargs
+    )
+    return DeepLabV3(
+        backbone,
+        DeepLabHead(out_channels, num_classes),
+        FCNHead(aux_channels, num_classes) if aux_loss else None,
+    )
+
+
 _COMMON_META = {
     "categories": VOC_CATEGORIES,
     "min_size": (1, 1),
@@ -211,6 +231,25 @@ class DeepLabV3_ResNet101_Weights(WeightsEnum):
             "_metrics": {"COCO-val2017-VOC-labels": {"miou": 67.4, "pixel_acc": 92.4}},
             "_ops": 258.743,
             "_file_size": 233.217,
+        },
+    )
+    DEFAULT = COCO_WITH_VOC_LABELS_V1
+
+
+class DeepLabV3_MobileNet_V3_Large_Weights(WeightsEnum):
+    COCO_WITH_VOC_LABELS_V1 = Weights(
+        url="https://download.pytorch.org/models/deeplabv3_mobilenet_v3_large-fc3c493d.pth",
+        transforms=partial(SemanticSegmentation, resize_size=520),
+        meta={
+            **_COMMON_META,
+            "num_params": 11029328,
+            "recipe": (
+                "https://github.com/pytorch/vision/tree/main/references/"
+                "segmentation#deeplabv3_mobilenet_v3_large"
+            ),
+            "_metrics": {"COCO-val2017-VOC-labels": {"miou": 60.3, "pixel_acc": 91.2}},
+            "_ops": 10.452,
+            "_file_size": 42.301,
         },
     )
     DEFAULT = COCO_WITH_VOC_LABELS_V1
@@ -256,4 +295,36 @@ def deeplabv3_resnet101(
     """
     return build_segmentation_model(
         request, _deeplabv3_resnet, num_classes, aux_loss, resnet=resnet101, **kwargs
+    )
+
+
+@model_builder(
+    task="segmentation",
+    weights=DeepLabV3_MobileNet_V3_Large_Weights,
+    backbone="mobilenet_v3_large",
+)
+def deeplabv3_mobilenet_v3_large(
+    request: BuildRequest,
+    *,
+    num_classes: int | None = None,
+    aux_loss: bool | None = None,
+    **kwargs,
+) -> DeepLabV3:
+    """DeepLabV3 with a dilated MobileNetV3-Large backbone (output stride 16), from "Rethinking
+    Atrous Convolution for Semantic Image Segmentation" (Chen et al., 2017).
+
+    Input ``Tensor[N, 3, H, W]``, ImageNet-normalized RGB (COCO-VOC weights: resized to 520).
+    ``num_classes`` defaults to 21 (the weights' number of categories when weights are given);
+    ``aux_loss`` adds the auxiliary FCN head on the first stride-8 block (default: True with
+    weights, else False). ``weights_backbone`` (MobileNetV3-Large weights: a registered name or
+    a file) initializes the backbone; ``kwargs`` go to the backbone's
+    :func:`~vmodels.classification.mobilenetv3.mobilenet_v3_large`.
+    """
+    return build_segmentation_model(
+        request,
+        _deeplabv3_mobilenet_v3,
+        num_classes,
+        aux_loss,
+        mobilenet_v3=mobilenet_v3_large,
+        **kwargs,
     )
