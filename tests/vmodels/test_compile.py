@@ -23,6 +23,7 @@ FAMILY_REPRESENTATIVES = {
     "vgg11_bn": (1, 3, 32, 32),
     "convnext_tiny": (1, 3, 32, 32),
     "efficientnet_b0": (1, 3, 32, 32),
+    "maxvit_t": (1, 3, 224, 224),
     "mnasnet0_5": (1, 3, 32, 32),
     "regnet_y_400mf": (1, 3, 32, 32),
     "vit_b_32": (1, 3, 224, 224),

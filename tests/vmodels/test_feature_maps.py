@@ -28,6 +28,7 @@ KNOWN = {
     "convnext_tiny": ([96, 192, 384, 768], [4, 8, 16, 32]),
     "efficientnet_b0": ([16, 24, 40, 112, 1280], [2, 4, 8, 16, 32]),
     "regnet_y_400mf": ([32, 48, 104, 208, 440], [2, 4, 8, 16, 32]),
+    "maxvit_t": ([64, 64, 128, 256, 512], [2, 4, 8, 16, 32]),
     "mnasnet1_0": ([16, 24, 40, 96, 1280], [2, 4, 8, 16, 32]),
 }
 
@@ -91,6 +92,17 @@ def test_feature_maps_equal_the_whole_models_intermediate_outputs(name, size):
         assert got.shape[1] == stage.channels
         # Unpadded convolutions trim a few pixels; the reduction is the nearest power of two.
         assert stage.reduction / 2 < size / got.shape[-1] < stage.reduction * 2
+
+
+def test_probe_size_follows_the_models_arguments():
+    # MaxViT's probe is the smallest side its partitions divide: 64 for partition_size=2,
+    # where the default probe of 224 would not fit.
+    torch.manual_seed(0)
+    maps = vmodels.get_model("maxvit_t", features_only=True, partition_size=2).eval()
+    assert maps.feature_info.reduction() == [2, 4, 8, 16, 32]
+    with torch.no_grad():
+        outputs = maps(torch.rand(1, 3, 64, 64))
+    assert [o.shape[-1] for o in outputs] == [32, 16, 8, 4, 2]
 
 
 def test_out_indices_choose_stages_and_count_from_the_end():

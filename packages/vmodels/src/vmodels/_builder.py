@@ -114,7 +114,7 @@ def model_builder(
             recorded = dict(kwargs)
             if features_only:
                 stages = features.stages(model)
-                model = FeatureMaps(model, stages, out_indices, features.probe_size)
+                model = FeatureMaps(model, stages, out_indices, features.probe_size_for(model))
                 recorded.update(features_only=True, out_indices=out_indices)
             model.build_info = BuildInfo(
                 name, _describe(request.weights), _describe(request.weights_backbone), recorded

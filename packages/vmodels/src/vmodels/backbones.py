@@ -54,10 +54,16 @@ class FeatureInfo(tuple):
 class FeatureSpec:
     """What a family declares for ``features_only``: the modules whose outputs are its stages,
     finest first (a function of the built model), and the side of the square probe image that
-    measures their channels and reductions (large enough that every reduction rounds right)."""
+    measures their channels and reductions (large enough that every reduction rounds right, and
+    one the model accepts): a number, or a function of the built model where the model's
+    arguments decide it (MaxViT's partition size)."""
 
     stages: Callable[[nn.Module], list[str]]
-    probe_size: int = 64
+    probe_size: int | Callable[[nn.Module], int] = 64
+
+    def probe_size_for(self, model: nn.Module) -> int:
+        """The probe side for ``model``."""
+        return self.probe_size(model) if callable(self.probe_size) else self.probe_size
 
 
 def stages_before_max_pools(model: nn.Module) -> list[str]:
