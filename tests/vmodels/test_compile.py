@@ -20,6 +20,7 @@ FAMILY_REPRESENTATIVES = {
     "resnext50_32x4d": (1, 3, 32, 32),
     "shufflenet_v2_x0_5": (1, 3, 32, 32),
     "squeezenet1_1": (1, 3, 32, 32),
+    "swin_t": (1, 3, 64, 64),
     "vgg11_bn": (1, 3, 32, 32),
     "convnext_tiny": (1, 3, 32, 32),
     "efficientnet_b0": (1, 3, 32, 32),
