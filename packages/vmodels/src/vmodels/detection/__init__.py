@@ -1,4 +1,4 @@
-"""Detection models: Faster, Mask and Keypoint R-CNN, composed of small parts (transform, anchor
+"""Detection models: Faster, Mask and Keypoint R-CNN and the one-stage detectors, composed of small parts (transform, anchor
 generator, region proposal network, RoI heads) that can be swapped one at a time."""
 
 from ..backbones import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
@@ -12,6 +12,7 @@ from .mask_head import MaskRCNNHeads, MaskRCNNPredictor
 from .mask_paste import paste_masks_in_image
 from .mask_rcnn import MaskRCNN, maskrcnn_resnet50_fpn
 from .matching import BalancedPositiveNegativeSampler, Matcher
+from .one_stage import OneStageDetector
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform, ImageList
@@ -33,6 +34,7 @@ __all__ = [
     "MaskRCNNHeads",
     "MaskRCNNPredictor",
     "Matcher",
+    "OneStageDetector",
     "RPNHead",
     "RegionProposalNetwork",
     "RoIHeads",

@@ -13,8 +13,8 @@ from .transform import GeneralizedRCNNTransform
 
 def check_targets(targets: list[dict[str, Tensor]], needs: list[str]) -> None:
     """Validate training targets: per image ``boxes`` float ``Tensor[G, 4]`` xyxy with positive
-    width and height, ``labels`` int64 ``Tensor[G]``, and the keys in ``needs`` (``"masks"``
-    ``Tensor[G, H, W]``, ``"keypoints"`` ``Tensor[G, K, 3]``)."""
+    width and height, ``labels`` int64 ``Tensor[G]``, and the other keys in ``needs``
+    (``"masks"`` ``Tensor[G, H, W]``, ``"keypoints"`` ``Tensor[G, K, 3]``)."""
     for i, target in enumerate(targets):
         if "boxes" not in target or "labels" not in target:
             raise ValueError(
@@ -41,6 +41,8 @@ def check_targets(targets: list[dict[str, Tensor]], needs: list[str]) -> None:
                 "height; boxes must be (x1, y1, x2, y2) with x2 > x1 and y2 > y1"
             )
         for key in needs:
+            if key == "boxes" or key == "labels":
+                continue
             if key not in target:
                 raise ValueError(f"targets[{i}] must hold '{key}' for this model")
             value = target[key]
@@ -81,8 +83,9 @@ class GeneralizedRCNN(nn.Module):
         self.rpn = rpn
         self.roi_heads = roi_heads
 
-    def _required_target_keys(self) -> list[str]:
-        needs: list[str] = []
+    def target_keys(self) -> list[str]:
+        """The keys each training target needs."""
+        needs = ["boxes", "labels"]
         if self.roi_heads.has_mask():
             needs.append("masks")
         if self.roi_heads.has_keypoint():
@@ -106,7 +109,7 @@ class GeneralizedRCNN(nn.Module):
                     f"targets must hold one dict per image: {len(images)} images, "
                     f"{len(targets)} targets"
                 )
-            check_targets(targets, self._required_target_keys())
+            check_targets(targets, self.target_keys())
         if len(images) == 0:
             raise ValueError("images must be a non-empty list of Tensor[3, H, W]")
         original_sizes: list[tuple[int, int]] = []
