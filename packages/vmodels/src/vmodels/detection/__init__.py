@@ -1,5 +1,6 @@
-"""Detection models: Faster, Mask and Keypoint R-CNN and the one-stage detectors, composed of small parts (transform, anchor
-generator, region proposal network, RoI heads) that can be swapped one at a time."""
+"""Detection models: Faster, Mask and Keypoint R-CNN and the one-stage detectors, composed of
+small parts (transform, anchor generator, region proposal network, RoI heads, dense heads) that
+can be swapped one at a time."""
 
 from ..backbones import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .anchors import AnchorGenerator
