@@ -252,6 +252,7 @@ class BackboneWithFPN(nn.Module):
         in_channels_list: channels of those stages, in order.
         out_channels: channels of every pyramid level (the detector reads ``out_channels``).
         extra_blocks: levels appended after the FPN's (default :class:`vops.LastLevelMaxPool`).
+        norm_layer: normalization after each of the FPN's convolutions (default none).
 
     Shape:
         input ``Tensor[N, 3, H, W]``; output ``dict[str, Tensor]`` of pyramid levels, finest
@@ -265,11 +266,15 @@ class BackboneWithFPN(nn.Module):
         in_channels_list: list[int],
         out_channels: int,
         extra_blocks: vops.ExtraFPNBlock | None = None,
+        norm_layer: Callable[..., nn.Module] | None = None,
     ) -> None:
         super().__init__()
         self.body = stage_graph(backbone, return_layers)
         self.fpn = vops.FeaturePyramidNetwork(
-            in_channels_list, out_channels, extra_blocks=extra_blocks or vops.LastLevelMaxPool()
+            in_channels_list,
+            out_channels,
+            extra_blocks=extra_blocks or vops.LastLevelMaxPool(),
+            norm_layer=norm_layer,
         )
         self.out_channels = out_channels
 
@@ -292,6 +297,7 @@ def resnet_fpn_backbone(
     extra_blocks: vops.ExtraFPNBlock | None = None,
     norm_layer: Callable[[int], nn.Module] = vops.FrozenBatchNorm2d,
     out_channels: int = 256,
+    fpn_norm_layer: Callable[[int], nn.Module] | None = None,
 ) -> BackboneWithFPN:
     """A ResNet or ResNeXt from the registry under a feature pyramid.
 
@@ -307,6 +313,8 @@ def resnet_fpn_backbone(
         extra_blocks: levels after the FPN's (default max-pooled ``"pool"``).
         norm_layer: the backbone's normalization (frozen batch norm by default).
         out_channels: channels of every pyramid level.
+        fpn_norm_layer: normalization after each FPN convolution (none by default; batch norm
+            in the v2 R-CNNs).
     """
     check_trainable_layers(trainable_layers, len(RESNET_STAGES))
     returned_layers = [1, 2, 3, 4] if returned_layers is None else list(returned_layers)
@@ -326,7 +334,9 @@ def resnet_fpn_backbone(
     return_layers = {f"layer{k}": str(i) for i, k in enumerate(returned_layers)}
     stage2_channels = backbone.inplanes // 8
     in_channels_list = [stage2_channels * 2 ** (k - 1) for k in returned_layers]
-    return BackboneWithFPN(backbone, return_layers, in_channels_list, out_channels, extra_blocks)
+    return BackboneWithFPN(
+        backbone, return_layers, in_channels_list, out_channels, extra_blocks, fpn_norm_layer
+    )
 
 
 def _out_channels(block: nn.Module) -> int:
@@ -343,20 +353,24 @@ def mobilenet_backbone(
     weights: WeightsArg = None,
     fpn: bool = True,
     trainable_layers: int = 3,
+    returned_layers: list[int] | None = None,
+    extra_blocks: vops.ExtraFPNBlock | None = None,
     norm_layer: Callable[[int], nn.Module] = vops.FrozenBatchNorm2d,
     out_channels: int = 256,
 ) -> nn.Module:
     """A MobileNet's ``features`` as a detection backbone.
 
-    The stages are split where the resolution halves; with ``fpn`` the last two stages feed a
-    feature pyramid (plus a max-pooled level), otherwise a 1x1 convolution maps the last
-    features to ``out_channels`` (one map).
+    The stages are the stem, each block that halves the resolution and the last layer
+    (MobileNetV3-Large: 6). With ``fpn`` chosen stages (default the last two) feed a feature
+    pyramid, otherwise a 1x1 convolution maps the last features to ``out_channels`` (one map).
 
     Args:
         backbone_name: a registered model with a ``features`` Sequential, e.g. ``"mobilenet_v2"``.
         weights: the classifier's weights, as :func:`resnet_fpn_backbone` takes them.
-        fpn: build a feature pyramid over the last two stages.
+        fpn: build a feature pyramid over ``returned_layers``.
         trainable_layers: how many stages, counted from the last, keep ``requires_grad``.
+        returned_layers: indices of the stages that feed the pyramid (default the last two).
+        extra_blocks: levels after the FPN's (default max-pooled ``"pool"``).
         norm_layer: the backbone's normalization (frozen batch norm by default).
         out_channels: channels of the output maps.
     """
@@ -367,9 +381,16 @@ def mobilenet_backbone(
             f"backbone_name must name a model with a features Sequential, got {backbone_name!r}"
         )
     blocks = list(features)
-    # A new stage starts at every block that halves the resolution.
+    # A new stage starts at every block that halves the resolution (MobileNetV3's blocks mark
+    # it as _is_cn, MobileNetV2's keep their stride).
     stage_starts = (
-        [0] + [i for i, b in enumerate(blocks) if getattr(b, "stride", 1) == 2] + [len(blocks) - 1]
+        [0]
+        + [
+            i
+            for i, b in enumerate(blocks)
+            if getattr(b, "_is_cn", False) or getattr(b, "stride", 1) == 2
+        ]
+        + [len(blocks) - 1]
     )
     num_stages = len(stage_starts)
     check_trainable_layers(trainable_layers, num_stages)
@@ -384,7 +405,18 @@ def mobilenet_backbone(
         backbone = nn.Sequential(features, extra)
         backbone.out_channels = out_channels
         return backbone
-    returned = [num_stages - 2, num_stages - 1]
+    returned = [num_stages - 2, num_stages - 1] if returned_layers is None else returned_layers
+    if (
+        not isinstance(returned, (list, tuple))
+        or not returned
+        or not all(
+            isinstance(k, int) and not isinstance(k, bool) and 0 <= k < num_stages for k in returned
+        )
+    ):
+        raise ValueError(
+            f"returned_layers must be a non-empty list of stage indices in [0, {num_stages - 1}], "
+            f"got {returned_layers!r}"
+        )
     return_layers = {str(stage_starts[k]): str(i) for i, k in enumerate(returned)}
     in_channels_list = [_out_channels(blocks[stage_starts[k]]) for k in returned]
-    return BackboneWithFPN(features, return_layers, in_channels_list, out_channels)
+    return BackboneWithFPN(features, return_layers, in_channels_list, out_channels, extra_blocks)

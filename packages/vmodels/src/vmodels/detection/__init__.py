@@ -5,7 +5,13 @@ can be swapped one at a time."""
 from ..backbones import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .anchors import AnchorGenerator
 from .box_coding import BoxCoder
-from .faster_rcnn import FasterRCNN, FastRCNNPredictor, TwoMLPHead, fasterrcnn_resnet50_fpn
+from .faster_rcnn import (
+    FasterRCNN,
+    FastRCNNConvFCHead,
+    FastRCNNPredictor,
+    TwoMLPHead,
+    fasterrcnn_resnet50_fpn,
+)
 from .generalized_rcnn import GeneralizedRCNN
 from .keypoint_head import KeypointRCNNHeads, KeypointRCNNPredictor, heatmaps_to_keypoints
 from .keypoint_rcnn import KeypointRCNN, keypointrcnn_resnet50_fpn
@@ -23,6 +29,7 @@ __all__ = [
     "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "FastRCNNConvFCHead",
     "FastRCNNPredictor",
     "FasterRCNN",
     "GeneralizedRCNN",

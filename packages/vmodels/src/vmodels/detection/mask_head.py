@@ -1,6 +1,8 @@
 """Mask R-CNN's mask branch (He et al., 2017): a small fully convolutional head predicting an
 ``M x M`` mask per RoI and class, its loss and its inference."""
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -8,32 +10,46 @@ from torch import Tensor, nn
 import vops
 
 
-def _init_relu_convs(module: nn.Module) -> None:
-    for name, parameter in module.named_parameters():
-        if "weight" in name:
-            nn.init.kaiming_normal_(parameter, mode="fan_out", nonlinearity="relu")
-        elif "bias" in name:
-            nn.init.zeros_(parameter)
+def init_relu_convs(module: nn.Module) -> None:
+    """He (fan-out) initialization of every (transposed) convolution in ``module`` that feeds a
+    ReLU, with zero biases; normalization layers keep theirs."""
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.kaiming_normal_(layer.weight, mode="fan_out", nonlinearity="relu")
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
 
 
 class MaskRCNNHeads(nn.Sequential):
-    """3x3 convolutions with ReLU, one per entry of ``layers``, as ``<i>.0`` (conv) and ``<i>.1``.
+    """3x3 convolutions, each with optional normalization and ReLU, one per entry of
+    ``layers``, as ``<i>.0`` (conv), ``<i>.1`` ...
 
     Args:
         in_channels: channels of the pooled RoI features.
         layers: output channels of each convolution.
         dilation: dilation of the convolutions.
+        norm_layer: normalization after each convolution (none by default; batch norm in
+            Mask R-CNN v2).
     """
 
-    def __init__(self, in_channels: int, layers: tuple[int, ...], dilation: int = 1) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        layers: tuple[int, ...],
+        dilation: int = 1,
+        norm_layer: Callable[..., nn.Module] | None = None,
+    ) -> None:
         blocks: list[nn.Module] = []
         channels = in_channels
         for width in layers:
-            conv = nn.Conv2d(channels, width, 3, padding=dilation, dilation=dilation)
-            blocks.append(nn.Sequential(conv, nn.ReLU(inplace=True)))
+            blocks.append(
+                vops.Conv2dNormActivation(
+                    channels, width, 3, padding=dilation, dilation=dilation, norm_layer=norm_layer
+                )
+            )
             channels = width
         super().__init__(*blocks)
-        _init_relu_convs(self)
+        init_relu_convs(self)
 
 
 class MaskRCNNPredictor(nn.Sequential):
@@ -48,7 +64,7 @@ class MaskRCNNPredictor(nn.Sequential):
         self.conv5_mask = nn.ConvTranspose2d(in_channels, dim_reduced, 2, 2, 0)
         self.relu = nn.ReLU(inplace=True)
         self.mask_fcn_logits = nn.Conv2d(dim_reduced, num_classes, 1, 1, 0)
-        _init_relu_convs(self)
+        init_relu_convs(self)
 
 
 def project_masks_on_boxes(
