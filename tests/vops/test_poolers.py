@@ -119,6 +119,17 @@ def test_single_map_pools_every_box_at_its_inferred_scale():
     torch.testing.assert_close(out, expected)
 
 
+def test_maps_of_one_stride_pool_every_box_from_the_first_like_torchvision():
+    """MobileNetV3's pyramid has two maps at stride 32; torchvision pools from the first."""
+    generator = torch.Generator().manual_seed(2)
+    first, second = torch.randn(2, 1, 2, 4, 4, generator=generator)
+    boxes = [torch.tensor([[0.0, 0.0, 8.0, 8.0], [10.0, 20.0, 120.0, 100.0]])]
+    pooler = MultiScaleRoIAlign(["0", "1"], 2, 2)
+    out = pooler({"0": first, "1": second}, boxes, [(128, 128)])
+    expected = vops.roi_align(first, boxes, 2, spatial_scale=1 / 32, sampling_ratio=2)
+    torch.testing.assert_close(out, expected)
+
+
 def test_feature_maps_are_matched_to_levels_by_size_not_by_name_order(constant_pyramid):
     pyramid = dict(constant_pyramid, pool=torch.zeros(1, 1, 2, 2))
     reversed_names = MultiScaleRoIAlign(["p4", "p3", "p2"], output_size=1, sampling_ratio=2)

@@ -168,16 +168,19 @@ def _multiscale_roi_align(
     by_level = [-1] * (k_max - k_min + 1)
     for i, level in enumerate(levels):
         by_level[level - k_min] = i
-    if len(levels) != len(by_level) or -1 in by_level:
+    # Maps that all share one stride (MobileNetV3's two-map pyramid) pool from the first, as
+    # torchvision's pooler does.
+    if k_min != k_max and (len(levels) != len(by_level) or -1 in by_level):
         raise ArgumentError(
             f"feature maps {names} must have strides 2 ** k for consecutive k, "
-            f"one map per k, got strides 2 ** {levels} for images of at most {image_size}"
+            f"one map per k, or one stride for all, got strides 2 ** {levels} for images of at "
+            f"most {image_size}"
         )
 
     rois = to_rois(boxes)
     if not torch.jit.is_scripting():
         _check_finite_boxes(boxes, rois)
-    if len(features) == 1:
+    if k_min == k_max:
         return _pool(features[0], rois, k_min, output_size, sampling_ratio)
 
     box_levels = _assign_levels(rois[:, 1:], k_min, k_max, canonical_scale, canonical_level)

@@ -1,7 +1,6 @@
 """Faster R-CNN (Ren et al., 2015) over a MobileNetV3-Large feature pyramid (Howard et al.,
 2019), at full and at low (320 pixel) resolution."""
 
-import vops
 
 from .._builder import (
     BuildRequest,
@@ -82,10 +81,7 @@ def _mobilenet_v3_large_fpn_detector(
         norm_layer=norm_layer,
     )
     anchors = AnchorGenerator(((32, 64, 128, 256, 512),) * 3, ((0.5, 1.0, 2.0),) * 3)
-    # Both pyramid maps are at stride 32 (the last stage starts with its strided block), so
-    # every RoI is pooled from the first, as torchvision's pooler does with two equal strides.
-    parts = {"rpn_anchor_generator": anchors, "box_roi_pool": vops.MultiScaleRoIAlign(["0"], 7, 2)}
-    model = FasterRCNN(backbone, num_classes, **{**parts, **kwargs})
+    model = FasterRCNN(backbone, num_classes, **{"rpn_anchor_generator": anchors, **kwargs})
     return load_request(model, request)
 
 
