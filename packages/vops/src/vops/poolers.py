@@ -204,7 +204,8 @@ class MultiScaleRoIAlign(nn.Module):
 
     Args:
         featmap_names: keys of the feature maps to pool from, one per pyramid level; their
-            strides must be ``2 ** k`` for consecutive ``k``. Names missing from the input are
+            strides must be ``2 ** k`` for consecutive ``k`` (or all one stride: every box is
+            then pooled from the first map, as torchvision does). Names missing from the input are
             skipped (at least one must be there).
         output_size: ``(height, width)`` of each pooled region, or one int for both.
         sampling_ratio: sampling points per bin along each axis; ``<= 0`` picks
