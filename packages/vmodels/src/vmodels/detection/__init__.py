@@ -5,6 +5,7 @@ can be swapped one at a time."""
 from ..backbones import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .anchors import AnchorGenerator
 from .box_coding import BoxCoder
+from .default_boxes import DefaultBoxGenerator
 from .faster_rcnn import (
     FasterRCNN,
     FastRCNNConvFCHead,
@@ -22,13 +23,24 @@ from .matching import BalancedPositiveNegativeSampler, Matcher
 from .one_stage import OneStageDetector
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
+from .ssd import (
+    SSD,
+    SSDClassificationHead,
+    SSDFeatureExtractorVGG,
+    SSDHead,
+    SSDMatcher,
+    SSDRegressionHead,
+    SSDScoringHead,
+)
 from .transform import GeneralizedRCNNTransform, ImageList
 
 __all__ = [
+    "SSD",
     "AnchorGenerator",
     "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "DefaultBoxGenerator",
     "FastRCNNConvFCHead",
     "FastRCNNPredictor",
     "FasterRCNN",
@@ -46,6 +58,12 @@ __all__ = [
     "RPNHead",
     "RegionProposalNetwork",
     "RoIHeads",
+    "SSDClassificationHead",
+    "SSDFeatureExtractorVGG",
+    "SSDHead",
+    "SSDMatcher",
+    "SSDRegressionHead",
+    "SSDScoringHead",
     "TwoMLPHead",
     "fasterrcnn_resnet50_fpn",
     "heatmaps_to_keypoints",

@@ -64,6 +64,8 @@ class GeneralizedRCNNTransform(nn.Module):
         image_std: per-channel standard deviation they are divided by.
         size_divisible: batch height and width are rounded up to a multiple of this.
         fixed_size: ``(height, width)`` every image is resized to instead, if given.
+        _skip_resize: in training, keep the images' sizes (their data pipeline already resized
+            them, as torchvision's SSD recipes do); evaluation still resizes.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class GeneralizedRCNNTransform(nn.Module):
         image_std: list[float],
         size_divisible: int = 32,
         fixed_size: tuple[int, int] | None = None,
+        _skip_resize: bool = False,
     ) -> None:
         super().__init__()
         min_sizes = (min_size,) if isinstance(min_size, int) else tuple(min_size)
@@ -93,6 +96,7 @@ class GeneralizedRCNNTransform(nn.Module):
         self.image_std = list(image_std)
         self.size_divisible = size_divisible
         self.fixed_size = fixed_size
+        self._skip_resize = _skip_resize
 
     def forward(
         self, images: list[Tensor], targets: list[dict[str, Tensor]] | None = None
@@ -140,6 +144,8 @@ class GeneralizedRCNNTransform(nn.Module):
         self, image: Tensor, target: dict[str, Tensor] | None = None
     ) -> tuple[Tensor, dict[str, Tensor] | None]:
         """Resize one ``Tensor[C, H, W]`` image and its target."""
+        if self.training and self._skip_resize:
+            return image, target
         height, width = image.shape[-2:]
         if self.fixed_size is not None:
             size = [self.fixed_size[0], self.fixed_size[1]]
