@@ -21,6 +21,12 @@ from .mask_paste import paste_masks_in_image
 from .mask_rcnn import MaskRCNN, maskrcnn_resnet50_fpn
 from .matching import BalancedPositiveNegativeSampler, Matcher
 from .one_stage import OneStageDetector
+from .retinanet import (
+    RetinaNet,
+    RetinaNetClassificationHead,
+    RetinaNetHead,
+    RetinaNetRegressionHead,
+)
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
 from .ssd import (
@@ -31,6 +37,12 @@ from .ssd import (
     SSDMatcher,
     SSDRegressionHead,
     SSDScoringHead,
+)
+from .ssdlite import (
+    SSDLiteClassificationHead,
+    SSDLiteFeatureExtractorMobileNet,
+    SSDLiteHead,
+    SSDLiteRegressionHead,
 )
 from .transform import GeneralizedRCNNTransform, ImageList
 
@@ -57,10 +69,18 @@ __all__ = [
     "OneStageDetector",
     "RPNHead",
     "RegionProposalNetwork",
+    "RetinaNet",
+    "RetinaNetClassificationHead",
+    "RetinaNetHead",
+    "RetinaNetRegressionHead",
     "RoIHeads",
     "SSDClassificationHead",
     "SSDFeatureExtractorVGG",
     "SSDHead",
+    "SSDLiteClassificationHead",
+    "SSDLiteFeatureExtractorMobileNet",
+    "SSDLiteHead",
+    "SSDLiteRegressionHead",
     "SSDMatcher",
     "SSDRegressionHead",
     "SSDScoringHead",
