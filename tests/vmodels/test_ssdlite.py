@@ -190,6 +190,7 @@ def test_evaluation_returns_detections_in_original_image_coordinates(model):
         assert (detection["scores"][:-1] >= detection["scores"][1:]).all()
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::FutureWarning")  # torch.jit.script is deprecated in 2.14
 def test_scripted_evaluation_equals_eager(model):
     model.eval()

@@ -323,6 +323,11 @@ def ssdlite320_mobilenet_v3_large(
         backbone.out_channels, anchor_generator.num_anchors_per_location(), num_classes, norm_layer
     )
     model = SSD(
-        backbone, anchor_generator, (320, 320), num_classes, head=head, **SSDLITE_DEFAULTS | kwargs
+        backbone,
+        anchor_generator,
+        (320, 320),
+        num_classes,
+        head=head,
+        **{**SSDLITE_DEFAULTS, **kwargs},
     )
     return load_request(model, request)
