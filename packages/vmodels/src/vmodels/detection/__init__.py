@@ -4,7 +4,7 @@ can be swapped one at a time."""
 
 from ..backbones import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .anchors import AnchorGenerator
-from .box_coding import BoxCoder
+from .box_coding import BoxCoder, BoxLinearCoder
 from .default_boxes import DefaultBoxGenerator
 from .faster_rcnn import (
     FasterRCNN,
@@ -13,6 +13,7 @@ from .faster_rcnn import (
     TwoMLPHead,
     fasterrcnn_resnet50_fpn,
 )
+from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead
 from .generalized_rcnn import GeneralizedRCNN
 from .keypoint_head import KeypointRCNNHeads, KeypointRCNNPredictor, heatmaps_to_keypoints
 from .keypoint_rcnn import KeypointRCNN, keypointrcnn_resnet50_fpn
@@ -47,12 +48,17 @@ from .ssdlite import (
 from .transform import GeneralizedRCNNTransform, ImageList
 
 __all__ = [
+    "FCOS",
     "SSD",
     "AnchorGenerator",
     "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "BoxLinearCoder",
     "DefaultBoxGenerator",
+    "FCOSClassificationHead",
+    "FCOSHead",
+    "FCOSRegressionHead",
     "FastRCNNConvFCHead",
     "FastRCNNPredictor",
     "FasterRCNN",

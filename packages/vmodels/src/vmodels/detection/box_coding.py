@@ -82,3 +82,40 @@ class BoxCoder:
         """:meth:`decode` of ``codes`` ``Tensor[sum K_i, 4 * C]`` against the concatenated
         per-image ``references``; returns ``Tensor[sum K_i, C, 4]``."""
         return self.decode(codes, torch.cat(references, dim=0))
+
+
+class BoxLinearCoder:
+    """Encodes boxes as the distances ``(l, t, r, b)`` from a reference box's centre to their
+    left, top, right and bottom sides (FCOS), and decodes them back.
+
+    Args:
+        normalize_by_size: divide the distances by the reference's width (``l``, ``r``) and
+            height (``t``, ``b``), so that the codes do not grow with the pyramid level.
+    """
+
+    def __init__(self, normalize_by_size: bool = True) -> None:
+        self.normalize_by_size = normalize_by_size
+
+    def _reference_sizes(self, references: Tensor) -> Tensor:
+        """``(w, h, w, h)`` of ``Tensor[..., 4]`` references, ``Tensor[..., 4]``."""
+        sizes = references[..., 2:4] - references[..., 0:2]
+        return torch.cat((sizes, sizes), dim=-1)
+
+    def encode(self, reference_boxes: Tensor, proposals: Tensor) -> Tensor:
+        """Distances from the centres of ``reference_boxes`` (the anchors) to the sides of
+        ``proposals`` (the boxes to encode), both ``Tensor[..., 4]`` xyxy; returns
+        ``Tensor[..., 4]``."""
+        centres = 0.5 * (reference_boxes[..., 0:2] + reference_boxes[..., 2:4])
+        codes = torch.cat((centres - proposals[..., 0:2], proposals[..., 2:4] - centres), dim=-1)
+        if self.normalize_by_size:
+            codes = codes / self._reference_sizes(reference_boxes)
+        return codes
+
+    def decode(self, rel_codes: Tensor, boxes: Tensor) -> Tensor:
+        """Boxes from the distances ``rel_codes`` to the centres of the reference ``boxes``,
+        both ``Tensor[..., 4]`` of the same leading shape; returns ``Tensor[..., 4]`` xyxy."""
+        boxes = boxes.to(rel_codes.dtype)
+        centres = 0.5 * (boxes[..., 0:2] + boxes[..., 2:4])
+        if self.normalize_by_size:
+            rel_codes = rel_codes * self._reference_sizes(boxes)
+        return torch.cat((centres - rel_codes[..., 0:2], centres + rel_codes[..., 2:4]), dim=-1)

@@ -13,6 +13,56 @@ from .generalized_rcnn import check_targets
 from .transform import GeneralizedRCNNTransform
 
 
+def per_anchor(maps: Tensor, width: int) -> Tensor:
+    """A head's ``Tensor[N, A * width, H, W]`` output as ``Tensor[N, H * W * A, width]``: cells
+    row-major, then anchors, the anchor generator's order."""
+    n, _, h, w = maps.shape
+    return maps.view(n, -1, width, h, w).permute(0, 3, 4, 1, 2).reshape(n, -1, width)
+
+
+def matched_values(
+    targets: list[dict[str, Tensor]], matched_idxs: list[Tensor], key: str
+) -> Tensor:
+    """``targets[i][key]`` of the box each anchor is matched to, ``Tensor[N, A, ...]``; zeros
+    where an image has no boxes (every anchor is then background)."""
+    values: list[Tensor] = []
+    for target, matched in zip(targets, matched_idxs, strict=True):
+        source = target[key]
+        if source.size(0) == 0:
+            shape = [matched.size(0)] + list(source.shape[1:])  # noqa: RUF005 (TorchScript)
+            values.append(source.new_zeros(shape))
+        else:
+            values.append(source[matched.clamp(min=0)])
+    return torch.stack(values)
+
+
+def best_anchors(
+    logits: Tensor, num_anchors_per_level: list[int], topk: int
+) -> tuple[Tensor, list[int]]:
+    """Per image and level the ``topk`` anchors of highest best-class logit, the only ones
+    whose (anchor, class) pairs can be among the level's ``topk`` best: any other anchor has
+    ``topk`` better pairs. Ranking them first is exact (ties aside) and spares the class-wise
+    top-k and sigmoid over every anchor.
+
+    Args:
+        logits: ``Tensor[N, A, K]``, map-major.
+
+    Returns:
+        ``(rows, counts)``: int64 ``Tensor[N, R]`` anchor indices, level by level, and how
+        many of the ``R`` each level has.
+    """
+    rows: list[Tensor] = []
+    counts: list[int] = []
+    first_anchor = 0
+    for level in logits.split(num_anchors_per_level, dim=1):
+        best = level.amax(dim=2)
+        count = size_min(topk, best.size(1))
+        rows.append(best.topk(count, dim=1).indices + first_anchor)
+        counts.append(count)
+        first_anchor += level.size(1)
+    return torch.cat(rows, dim=1), counts
+
+
 def top_candidates(
     scores: Tensor, num_anchors_per_level: list[int], topk_candidates: int
 ) -> tuple[Tensor, Tensor, Tensor]:

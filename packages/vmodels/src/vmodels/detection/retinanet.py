@@ -11,7 +11,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 import vops
-from vops.symbolic import size_min
 
 from .._builder import BuildRequest, model_builder
 from .._weights import Weights, WeightsEnum
@@ -21,7 +20,14 @@ from .anchors import AnchorGenerator
 from .box_coding import BoxCoder
 from .faster_rcnn import IMAGENET_MEAN, IMAGENET_STD, build_resnet50_fpn_detector
 from .matching import Matcher
-from .one_stage import OneStageDetector, select_detections, top_candidates
+from .one_stage import (
+    OneStageDetector,
+    best_anchors,
+    matched_values,
+    per_anchor,
+    select_detections,
+    top_candidates,
+)
 from .transform import GeneralizedRCNNTransform
 
 BOX_LOSSES = ("l1", "smooth_l1", "giou", "diou", "ciou")
@@ -35,56 +41,6 @@ def retinanet_anchor_generator() -> AnchorGenerator:
         (x, int(x * 2 ** (1 / 3)), int(x * 2 ** (2 / 3))) for x in (32, 64, 128, 256, 512)
     )
     return AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * len(sizes))
-
-
-def per_anchor(maps: Tensor, width: int) -> Tensor:
-    """A head's ``Tensor[N, A * width, H, W]`` output as ``Tensor[N, H * W * A, width]``: cells
-    row-major, then anchors, the anchor generator's order."""
-    n, _, h, w = maps.shape
-    return maps.view(n, -1, width, h, w).permute(0, 3, 4, 1, 2).reshape(n, -1, width)
-
-
-def matched_values(
-    targets: list[dict[str, Tensor]], matched_idxs: list[Tensor], key: str
-) -> Tensor:
-    """``targets[i][key]`` of the box each anchor is matched to, ``Tensor[N, A, ...]``; zeros
-    where an image has no boxes (every anchor is then background)."""
-    values: list[Tensor] = []
-    for target, matched in zip(targets, matched_idxs, strict=True):
-        source = target[key]
-        if source.size(0) == 0:
-            shape = [matched.size(0)] + list(source.shape[1:])  # noqa: RUF005 (TorchScript)
-            values.append(source.new_zeros(shape))
-        else:
-            values.append(source[matched.clamp(min=0)])
-    return torch.stack(values)
-
-
-def best_anchors(
-    logits: Tensor, num_anchors_per_level: list[int], topk: int
-) -> tuple[Tensor, list[int]]:
-    """Per image and level the ``topk`` anchors of highest best-class logit, the only ones
-    whose (anchor, class) pairs can be among the level's ``topk`` best: any other anchor has
-    ``topk`` better pairs. Ranking them first is exact (ties aside) and spares the class-wise
-    top-k and sigmoid over every anchor.
-
-    Args:
-        logits: ``Tensor[N, A, K]``, map-major.
-
-    Returns:
-        ``(rows, counts)``: int64 ``Tensor[N, R]`` anchor indices, level by level, and how
-        many of the ``R`` each level has.
-    """
-    rows: list[Tensor] = []
-    counts: list[int] = []
-    first_anchor = 0
-    for level in logits.split(num_anchors_per_level, dim=1):
-        best = level.amax(dim=2)
-        count = size_min(topk, best.size(1))
-        rows.append(best.topk(count, dim=1).indices + first_anchor)
-        counts.append(count)
-        first_anchor += level.size(1)
-    return torch.cat(rows, dim=1), counts
 
 
 class ConvTower(nn.Module):
