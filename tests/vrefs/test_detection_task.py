@@ -11,6 +11,7 @@ from vrefs.tasks.detection import (
     GroupedBatchSampler,
     aspect_ratio_groups,
     build_batch_sampler,
+    target_keys,
 )
 from vrefs.visualize import draw_detections
 
@@ -68,6 +69,40 @@ def test_box_only_model_does_not_load_masks():
     train, _ = TASK.build_datasets(_args(model="fasterrcnn_resnet50_fpn"))
     _, target = train[0]
     assert "masks" not in target and "keypoints" not in target and "boxes" in target
+
+
+@pytest.mark.parametrize(
+    ("model", "extra"),
+    [
+        ("fcos_resnet18_fpn", []),
+        ("ssd300_vgg16", []),
+        ("maskrcnn_resnet18_fpn", ["masks"]),
+        ("keypointrcnn_resnet50_fpn", ["keypoints"]),
+    ],
+)
+def test_target_keys_are_asked_of_the_model(model, extra):
+    assert target_keys(model) == ["boxes", "labels", *extra]
+
+
+@pytest.mark.parametrize(
+    ("model", "transform_size"),
+    [
+        ("fcos_resnet18_fpn", {"min_size": (64,), "max_size": 64}),
+        ("ssdlite320_mobilenet_v3_large", {"fixed_size": (320, 320)}),
+    ],
+)
+def test_one_stage_model_trains_on_shapes_at_the_size_its_transform_allows(model, transform_size):
+    args = _args(model=model, num_images=2)
+    train, _ = TASK.build_datasets(args)
+    built = TASK.build_model(args, train)
+    for name, value in transform_size.items():
+        assert getattr(built.transform, name) == value
+    images, targets = TASK.collate_fn()([train[0], train[1]])
+    assert "masks" not in targets[0]
+    losses = TASK.losses(built.train(), images, targets)
+    assert {"classification", "bbox_regression"} <= set(losses)
+    sum(losses.values()).backward()
+    assert all(torch.isfinite(loss) for loss in losses.values())
 
 
 def test_unknown_dataset_lists_the_valid_ones():

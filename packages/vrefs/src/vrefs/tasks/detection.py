@@ -1,7 +1,9 @@
-"""Detection, instance segmentation and keypoint detection: Faster, Mask and Keypoint R-CNN.
+"""Detection, instance segmentation and keypoint detection: the R-CNNs and the one-stage
+detectors (RetinaNet, FCOS, SSD) of vmodels.
 
-The model decides what is trained and evaluated: a name containing ``mask`` gets mask targets
-and mask AP, one containing ``keypoint`` keypoint targets and keypoint AP, every model box AP.
+The model decides what is trained and evaluated: its ``target_keys()`` (``boxes`` and ``labels``,
+plus ``masks`` or ``keypoints``) say which targets the datasets load, and the evaluator reports
+box AP and the AP of whatever else the model predicts.
 """
 
 import bisect
@@ -27,9 +29,27 @@ DATASETS = ("shapes", "coco", "voc")
 NUM_PICTURES = 8
 
 
+def target_keys(model_name: str) -> list[str]:
+    """The keys of the training targets model ``model_name`` needs, asked of one built on the
+    meta device (no memory, no initialisation cost). Models without ``target_keys()`` (a
+    plugin's, say) get boxes and labels."""
+    with torch.device("meta"):
+        model = vmodels.get_model(model_name)
+    keys = getattr(model, "target_keys", None)
+    return list(keys()) if callable(keys) else ["boxes", "labels"]
+
+
 def _needs(model_name: str) -> tuple[bool, bool]:
     """Whether the model trains on ``(masks, keypoints)``."""
-    return "mask" in model_name, "keypoint" in model_name
+    keys = target_keys(model_name)
+    return "masks" in keys, "keypoints" in keys
+
+
+def _resizes_freely(model: nn.Module) -> bool:
+    """Whether the model's transform takes ``min_size`` and ``max_size`` (SSD's resize every
+    image to one fixed size instead)."""
+    transform = getattr(model, "transform", None)
+    return transform is not None and getattr(transform, "fixed_size", None) is None
 
 
 class _KeepKeys:
@@ -227,9 +247,12 @@ class DetectionTask:
         if _needs(args.model)[1]:
             kwargs["num_keypoints"] = train_dataset.keypoint_info.num_keypoints
         if isinstance(train_dataset, Shapes):
-            # The images are already small: keep them at their size instead of the 800 px that
-            # suit COCO.
-            kwargs["min_size"] = kwargs["max_size"] = max(train_dataset.image_size)
+            with torch.device("meta"):
+                probe = vmodels.get_model(args.model, **kwargs)
+            if _resizes_freely(probe):
+                # The images are already small: keep them at their size instead of the 800 px
+                # that suit COCO.
+                kwargs["min_size"] = kwargs["max_size"] = max(train_dataset.image_size)
         return vmodels.get_model(args.model, **kwargs)
 
     def losses(self, model: nn.Module, images: Any, targets: Any) -> dict[str, Tensor]:
