@@ -21,7 +21,7 @@ from ..backbones import RESNET_STAGES, BackboneWithFPN, resnet_fpn_backbone
 from ..presets import ObjectDetection
 from ._meta import COCO_CATEGORIES
 from .anchors import AnchorGenerator
-from .generalized_rcnn import GeneralizedRCNN
+from .generalized_rcnn import GeneralizedRCNN, backbone_channels
 from .mask_head import init_relu_convs
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
@@ -181,12 +181,7 @@ class FasterRCNN(GeneralizedRCNN):
         bbox_reg_weights: tuple[float, float, float, float] | None = None,
         roi_heads_extra: dict[str, nn.Module] | None = None,
     ) -> None:
-        out_channels = getattr(backbone, "out_channels", None)
-        if not isinstance(out_channels, int):
-            raise ValueError(
-                "backbone must have an int attribute out_channels (the channels of its "
-                f"feature maps); {type(backbone).__name__} has {out_channels!r}"
-            )
+        out_channels = backbone_channels(backbone)
         if (num_classes is None) == (box_predictor is None):
             raise ValueError(
                 "give exactly one of num_classes and box_predictor, got "

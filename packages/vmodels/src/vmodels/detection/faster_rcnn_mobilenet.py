@@ -1,7 +1,6 @@
 """Faster R-CNN (Ren et al., 2015) over a MobileNetV3-Large feature pyramid (Howard et al.,
 2019), at full and at low (320 pixel) resolution."""
 
-
 from .._builder import (
     BuildRequest,
     backbone_policy,

@@ -18,9 +18,11 @@ from ._meta import COCO_CATEGORIES
 from .anchors import AnchorGenerator
 from .box_coding import BoxLinearCoder
 from .faster_rcnn import IMAGENET_MEAN, IMAGENET_STD, build_resnet50_fpn_detector
+from .generalized_rcnn import backbone_channels
 from .one_stage import (
     OneStageDetector,
     best_anchors,
+    check_dense_settings,
     matched_values,
     per_anchor,
     select_detections,
@@ -318,22 +320,8 @@ class FCOS(OneStageDetector):
         size_divisible: int = 32,
         fixed_size: tuple[int, int] | None = None,
     ) -> None:
-        out_channels = getattr(backbone, "out_channels", None)
-        if not isinstance(out_channels, int):
-            raise ValueError(
-                "backbone must have an int attribute out_channels (the channels of its "
-                f"feature maps); {type(backbone).__name__} has {out_channels!r}"
-            )
-        if head is None and num_classes is None:
-            raise ValueError("num_classes must be given unless head is, got num_classes=None")
-        for name, value in (
-            ("detections_per_img", detections_per_img),
-            ("topk_candidates", topk_candidates),
-        ):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not 0.0 <= nms_thresh <= 1.0:
-            raise ValueError(f"nms_thresh must be an IoU in [0, 1], got {nms_thresh!r}")
+        out_channels = backbone_channels(backbone)
+        check_dense_settings(num_classes, head, detections_per_img, topk_candidates, nms_thresh)
         if not center_sampling_radius > 0:
             raise ValueError(
                 f"center_sampling_radius must be positive, got {center_sampling_radius!r}"

@@ -11,6 +11,17 @@ from .rpn import RegionProposalNetwork
 from .transform import GeneralizedRCNNTransform
 
 
+def backbone_channels(backbone: nn.Module) -> int:
+    """The ``out_channels`` of a detector's backbone (the channels of its feature maps)."""
+    out_channels = getattr(backbone, "out_channels", None)
+    if not isinstance(out_channels, int):
+        raise ValueError(
+            "backbone must have an int attribute out_channels (the channels of its "
+            f"feature maps); {type(backbone).__name__} has {out_channels!r}"
+        )
+    return out_channels
+
+
 def check_targets(targets: list[dict[str, Tensor]], needs: list[str]) -> None:
     """Validate training targets: per image ``boxes`` float ``Tensor[G, 4]`` xyxy with positive
     width and height, ``labels`` int64 ``Tensor[G]``, and the other keys in ``needs``

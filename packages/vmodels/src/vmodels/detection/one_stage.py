@@ -13,6 +13,28 @@ from .generalized_rcnn import check_targets
 from .transform import GeneralizedRCNNTransform
 
 
+def check_dense_settings(
+    num_classes: int | None,
+    head: nn.Module | None,
+    detections_per_img: int,
+    topk_candidates: int,
+    nms_thresh: float,
+) -> None:
+    """Validate the arguments every one-stage detector takes: ``num_classes`` unless a ``head``
+    is given, positive int ``detections_per_img`` and ``topk_candidates``, an IoU
+    ``nms_thresh``."""
+    if head is None and num_classes is None:
+        raise ValueError("num_classes must be given unless head is, got num_classes=None")
+    for name, value in (
+        ("detections_per_img", detections_per_img),
+        ("topk_candidates", topk_candidates),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if not 0.0 <= nms_thresh <= 1.0:
+        raise ValueError(f"nms_thresh must be an IoU in [0, 1], got {nms_thresh!r}")
+
+
 def per_anchor(maps: Tensor, width: int) -> Tensor:
     """A head's ``Tensor[N, A * width, H, W]`` output as ``Tensor[N, H * W * A, width]``: cells
     row-major, then anchors, the anchor generator's order."""
