@@ -39,6 +39,7 @@ MODELS_OF_OUR_OWN = {
     "cifar_resnet32",
     "cifar_resnet56",
     "cifar_resnet110",
+    "fcos_resnet18_fpn",
     "fpn_resnet18",
     "maskrcnn_resnet18_fpn",
 }
