@@ -75,9 +75,10 @@ def test_detections_equal_torchvision_with_the_same_weights(model_pair):
         assert prediction.keys() == reference.keys()
         assert len(reference["boxes"]) > 0
         for key, value in reference.items():
-            # Masks are pasted by a batched matrix product instead of one resize per mask.
-            atol = 1e-5 if key == "masks" else 0.0
-            torch.testing.assert_close(prediction[key], value, rtol=0.0, atol=atol, msg=key)
+            # Masks are pasted by a batched matrix product instead of one resize per mask, and
+            # keypoint scores read off the peak cells of the heatmaps instead of resized maps.
+            close = 1e-5 if key in ("masks", "keypoints_scores") else 0.0
+            torch.testing.assert_close(prediction[key], value, rtol=close, atol=close, msg=key)
 
 
 def test_training_losses_equal_torchvision_under_the_same_seed(model_pair):

@@ -488,15 +488,18 @@ def test_registered_weights_at_a_file_url_load_through_the_builder(
     assert (tmp_path / "checkpoints" / path.name).is_file()
 
 
-# Keypoint R-CNN resizes each RoI's heatmaps to the RoI's own size in a loop over the RoIs, whose
-# count torch.export cannot know. Mask R-CNN runs every part of Faster R-CNN.
-@pytest.mark.parametrize("name", ["maskrcnn_resnet18_fpn"])
+# Mask R-CNN runs every part of Faster R-CNN; Keypoint R-CNN reads each heatmap at its RoI's own
+# size, all RoIs at once.
+@pytest.mark.parametrize("name", ["maskrcnn_resnet18_fpn", "keypointrcnn_resnet50_fpn"])
 def test_exported_evaluation_equals_eager_for_any_image_size(name):
     """torch.export with the image's sides dynamic: images of other sizes and shapes than the
     traced one get eager's detections, whose number is data-dependent."""
     # Larger than SMALL: export fixes sizes of 1, and SMALL's coarsest maps can have one.
     torch.manual_seed(0)
-    model = vmodels.get_model(name, num_classes=3, min_size=256, max_size=384, **FEW_ROIS).eval()
+    classes = 2 if name.startswith("keypoint") else 3
+    model = vmodels.get_model(
+        name, num_classes=classes, min_size=256, max_size=384, **FEW_ROIS
+    ).eval()
     sides = {1: torch.export.Dim("height", max=4096), 2: torch.export.Dim("width", max=4096)}
     traced = [torch.rand(3, 120, 150)]
     program = torch.export.export(model, (traced,), dynamic_shapes=([sides],), strict=False)

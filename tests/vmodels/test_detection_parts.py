@@ -19,6 +19,7 @@ from vmodels.detection import (
     paste_masks_in_image,
 )
 from vmodels.detection.anchors import cell_anchors
+from vmodels.detection.heatmap_peaks import resized_heatmap_peaks
 from vmodels.detection.keypoint_head import keypoints_to_heatmap
 
 # --- box coding --------------------------------------------------------------------------------
@@ -204,6 +205,58 @@ def test_heatmap_peaks_become_cell_centres_in_image_coordinates():
         keypoints[:, 0], torch.tensor([[30.5, 20.5, 1.0], [130.5, 70.5, 1.0]])
     )
     torch.testing.assert_close(scores[:, 0], torch.tensor([10.0, 10.0]))
+
+
+def _peaks_of_resized_maps(heatmaps, heights, widths):
+    """The slow reference: resize each RoI's maps, then take their first maximum."""
+    maps, peaks = [], []
+    for k in range(heatmaps.size(0)):
+        size = (int(heights[k]), int(widths[k]))
+        resized = F.interpolate(heatmaps[k][:, None], size=size, mode="bicubic")[:, 0]
+        maps.append(resized)
+        peaks.append(resized.flatten(1).max(dim=1).values)
+    return maps, torch.stack(peaks)
+
+
+@pytest.mark.parametrize("side", [14, 56])
+@pytest.mark.parametrize("smooth", [False, True], ids=["noise", "smooth"])
+def test_resized_heatmap_peaks_are_the_maxima_of_the_resized_maps(side, smooth):
+    generator = torch.Generator().manual_seed(side + smooth)
+    heatmaps = torch.randn(9, 5, side, side, generator=generator)
+    if smooth:  # broad hills with many local maxima of similar height
+        heatmaps = F.avg_pool2d(heatmaps, 5, stride=1, padding=2) * 10
+    # Larger and smaller than the heatmaps, down to one pixel.
+    heights = torch.tensor([1, 2, 7, side, side + 1, 61, 130, 255, 40])
+    widths = torch.tensor([1, 300, 3, side, 97, side - 1, 64, 180, 1])
+    y, x, value = resized_heatmap_peaks(heatmaps, heights, widths)
+    maps, expected = _peaks_of_resized_maps(heatmaps, heights, widths)
+    torch.testing.assert_close(value, expected, rtol=0, atol=1e-5)
+    for k, resized in enumerate(maps):
+        assert (y[k] < heights[k]).all() and (x[k] < widths[k]).all()
+        at_pixel = resized[torch.arange(5), y[k], x[k]]
+        torch.testing.assert_close(at_pixel, expected[k], rtol=0, atol=1e-5)
+
+
+def test_resized_heatmap_peaks_keep_the_first_of_equal_maxima():
+    # At the heatmap's own size every pixel reads one source cell with weight 1.
+    heatmaps = torch.zeros(1, 3, 8, 8)
+    heatmaps[0, 0, 5, 7] = heatmaps[0, 0, 6, 1] = 4.0  # first in row-major order: (5, 7)
+    heatmaps[0, 1, 2, 6] = heatmaps[0, 1, 2, 3] = 4.0  # (2, 3)
+    heatmaps[0, 2] = -1.0  # all equal: the first pixel
+    size = torch.tensor([8])
+    y, x, value = resized_heatmap_peaks(heatmaps, size, size)
+    assert y.tolist() == [[5, 2, 0]]
+    assert x.tolist() == [[7, 3, 0]]
+    assert value.tolist() == [[4.0, 4.0, -1.0]]
+
+
+def test_resized_heatmap_peaks_of_no_rois_are_empty():
+    y, x, value = resized_heatmap_peaks(
+        torch.zeros(0, 17, 56, 56),
+        torch.zeros(0, dtype=torch.int64),
+        torch.zeros(0, dtype=torch.int64),
+    )
+    assert y.shape == x.shape == value.shape == (0, 17)
 
 
 # --- transform ---------------------------------------------------------------------------------

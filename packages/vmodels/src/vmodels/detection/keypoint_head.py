@@ -5,6 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .heatmap_peaks import resized_heatmap_peaks
+
 
 class KeypointRCNNHeads(nn.Sequential):
     """3x3 convolutions, each followed by ReLU (children ``0, 1, 2, ...``).
@@ -109,8 +111,9 @@ def keypointrcnn_loss(
 
 
 def heatmaps_to_keypoints(heatmaps: Tensor, rois: Tensor) -> tuple[Tensor, Tensor]:
-    """Keypoint coordinates from heatmaps: each map is resized (bicubic) to its RoI's size in
-    pixels (rounded up) and its maximum taken, at the cell's centre.
+    """Keypoint coordinates from heatmaps: each map, resized (bicubic) to its RoI's size in
+    pixels (rounded up), peaks at a pixel whose centre is the keypoint. All RoIs at once, with
+    no resized map built (:func:`resized_heatmap_peaks`).
 
     Args:
         heatmaps: ``Tensor[K, P, S, S]`` logits.
@@ -120,28 +123,14 @@ def heatmaps_to_keypoints(heatmaps: Tensor, rois: Tensor) -> tuple[Tensor, Tenso
         ``(keypoints, scores)``: ``Tensor[K, P, 3]`` (x, y, 1) and ``Tensor[K, P]``, the resized
         logit at the maximum.
     """
-    num_keypoints = heatmaps.size(1)
     widths = (rois[:, 2] - rois[:, 0]).clamp(min=1)
     heights = (rois[:, 3] - rois[:, 1]).clamp(min=1)
     map_widths = widths.ceil()
     map_heights = heights.ceil()
-    keypoints = heatmaps.new_ones((rois.size(0), num_keypoints, 3))
-    scores = heatmaps.new_zeros((rois.size(0), num_keypoints))
-    rows = torch.arange(num_keypoints, device=heatmaps.device)
-    # The maps differ in size per RoI, so each is resized on its own.
-    for i in range(rois.size(0)):
-        map_w = int(map_widths[i].item())
-        map_h = int(map_heights[i].item())
-        resized = F.interpolate(
-            heatmaps[i][:, None], size=(map_h, map_w), mode="bicubic", align_corners=False
-        )[:, 0]
-        peak = resized.reshape(num_keypoints, -1).argmax(dim=1)
-        cell_x = peak % map_w
-        cell_y = torch.div(peak - cell_x, map_w, rounding_mode="floor")
-        keypoints[i, :, 0] = (cell_x.float() + 0.5) * (widths[i] / map_w) + rois[i, 0]
-        keypoints[i, :, 1] = (cell_y.float() + 0.5) * (heights[i] / map_h) + rois[i, 1]
-        scores[i] = resized[rows, cell_y, cell_x]
-    return keypoints, scores
+    cell_y, cell_x, scores = resized_heatmap_peaks(heatmaps, map_heights.long(), map_widths.long())
+    x = (cell_x.float() + 0.5) * (widths / map_widths)[:, None] + rois[:, 0:1]
+    y = (cell_y.float() + 0.5) * (heights / map_heights)[:, None] + rois[:, 1:2]
+    return torch.stack([x, y, torch.ones_like(x)], dim=2), scores
 
 
 def keypointrcnn_inference(
