@@ -237,6 +237,27 @@ def test_resized_heatmap_peaks_are_the_maxima_of_the_resized_maps(side, smooth):
         torch.testing.assert_close(at_pixel, expected[k], rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize(("height", "width"), [(800, 11), (56, 57), (3, 130)])
+def test_cell_bounds_hold_every_resized_pixel_of_their_cell(height, width):
+    from vmodels.detection.heatmap_peaks import _axis_cells, _cell_bounds, _lobes
+
+    side = 14
+    heatmaps = torch.randn(1, 4, side, side, generator=torch.Generator().manual_seed(height))
+    heights, widths = torch.tensor([height]), torch.tensor([width])
+    axis_y, axis_x = _axis_cells(heights, side), _axis_cells(widths, side)
+    bound = _cell_bounds(heatmaps[0], _lobes(axis_y)[:, :, None], _lobes(axis_x)[:, None, :])
+    resized = F.interpolate(heatmaps, size=(height, width), mode="bicubic")[0]
+    # Each pixel's cell, counted from -1: the floor of its source coordinate, plus one.
+    cell_y = ((torch.arange(height) + 0.5) * (side / height) - 0.5).floor().long() + 1
+    cell_x = ((torch.arange(width) + 0.5) * (side / width) - 0.5).floor().long() + 1
+    of_pixel = bound[:, cell_y[:, None], cell_x[None, :]]
+    assert (resized <= of_pixel + 1e-5).all()
+    # The pixels' own offsets make it tighter than the bound for any offset (lobes of 3/16).
+    widest = torch.full((1, side + 1, side + 1), 0.1875)
+    loose = _cell_bounds(heatmaps[0], widest, widest)
+    assert (bound <= loose + 1e-6).all() and (bound < loose - 1e-3).any()
+
+
 def test_resized_heatmap_peaks_keep_the_first_of_equal_maxima():
     # At the heatmap's own size every pixel reads one source cell with weight 1.
     heatmaps = torch.zeros(1, 3, 8, 8)

@@ -3,10 +3,12 @@ heatmaps at once and without building the resized maps.
 
 Each output pixel reads the 4x4 source cells around its source coordinate, with the cubic
 convolution weights (A = -0.75) of its fractional offset; the pixels whose source coordinates
-share a floor (a "cell") read the same 4x4 patch. The weights bound each cell's values from the
-patch alone (:func:`_cell_bounds`), so only the cells whose bound reaches the value of one known
-pixel can hold the peak: those cells' pixels are evaluated exactly, and the first maximum in
-row-major order is kept, as ``argmax`` over the resized map would.
+share a floor (a "cell") read the same 4x4 patch, and along each axis they are a contiguous run
+(:func:`_axis_cells`). The weights bound each cell's values from its patch and the offsets of
+its pixels (:func:`_cell_bounds`); the largest value at the cells' middle pixels is a lower bound
+on the peak. Only the cells whose upper bound reaches it can hold the peak: their pixels are
+evaluated exactly, and the first maximum in row-major order is kept, as ``argmax`` over the
+resized map would. Flat maps leave many candidates, peaked ones few.
 """
 
 import torch
@@ -41,49 +43,81 @@ def _source_coordinate(pixels: Tensor, scale: Tensor) -> Tensor:
     return scale * (pixels.to(scale.dtype) + 0.5) - 0.5
 
 
-def _axis(
-    cells: Tensor, scale: Tensor, size: Tensor, block: int, source: int
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """For candidate ``cells`` along one axis: the first pixel of each block, the 4 source taps,
-    the weights ``Tensor[N, block, 4]`` (zero for pixels outside the cell or the map)."""
-    first = (((cells.to(scale.dtype) + 0.5) / scale - 0.5).floor().long() - 1).clamp(min=0)
-    pixels = first[:, None] + torch.arange(block, device=cells.device)
-    coordinate = _source_coordinate(pixels, scale[:, None])
-    floor = coordinate.floor()
-    inside = (floor.long() == cells[:, None]) & (pixels < size[:, None])
-    weights = _cubic_weights(coordinate - floor) * inside[..., None]
-    taps = (cells[:, None] + torch.arange(-1, 3, device=cells.device)).clamp(0, source - 1)
-    return first, taps, weights, inside
+def _largest(values: Tensor) -> int:
+    """The largest of ``values`` and 1, as a Python int (symbolic under ``torch.export``)."""
+    largest = torch.cat([values.flatten(), values.new_ones(1)]).max()
+    if torch.jit.is_scripting():
+        return int(largest.item())
+    # Under torch.export a symbolic size, which int() would fix to the traced value.
+    side = largest.item()
+    torch._check(side >= 1)
+    return side
 
 
-def _block_peaks(
+def _axis_cells(sizes: Tensor, source: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The cells ``-1 .. S-1`` (index 0 .. S) of one axis of every map.
+
+    Returns ``(first, weights, inside, taps)``: the first pixel of each cell ``Tensor[K, S + 1]``;
+    the cubic weights of its pixels ``Tensor[K, S + 1, B, 4]``, B the most pixels any cell holds;
+    which of the B slots are pixels of the cell ``Tensor[K, S + 1, B]`` (none for an empty cell);
+    the source taps of each cell ``Tensor[S + 1, 4]``.
+    """
+    # A true division, as torch's kernels compute it: `source / tensor` multiplies by a reciprocal.
+    scale = torch.full_like(sizes, source).float() / sizes.float()
+    pixels = torch.arange(_largest(sizes), device=sizes.device)
+    is_pixel = pixels < sizes[:, None]
+    # Source coordinates lie in [-0.5, S - 0.5): every pixel's cell is one of -1 .. S-1. The
+    # slots past a map's size count for nothing; clamped, they index a cell of the map.
+    cell = _source_coordinate(pixels, scale[:, None]).floor().long().clamp(max=source - 1) + 1
+    empty = torch.zeros(sizes.size(0), source + 1, dtype=torch.int64, device=sizes.device)
+    counts = empty.scatter_add(1, cell, is_pixel.long())
+    beyond = torch.full_like(pixels, pixels.size(0))  # past every pixel
+    first = (empty + pixels.size(0)).scatter_reduce(
+        1, cell, torch.where(is_pixel, pixels, beyond), reduce="amin", include_self=True
+    )
+    slots = torch.arange(_largest(counts), device=sizes.device)
+    coordinate = _source_coordinate(first[..., None] + slots, scale[:, None, None])
+    inside = slots < counts[..., None]
+    weights = _cubic_weights(coordinate - coordinate.floor()) * inside[..., None]
+    cells = torch.arange(-1, source, device=sizes.device)
+    taps = (cells[:, None] + torch.arange(-1, 3, device=sizes.device)).clamp(0, source - 1)
+    return first, weights, inside, taps
+
+
+def _pick(table: Tensor, at: Tensor) -> Tensor:
+    """``table[k, c]`` for the flat indices ``at = k * (S + 1) + c``: one index_select, far
+    cheaper than indexing with two index tensors."""
+    return table.flatten(0, 1).index_select(0, at)
+
+
+def _cell_peaks(
     heatmaps: Tensor,
-    rows: Tensor,
-    cols: Tensor,
     map_id: Tensor,
     roi: Tensor,
-    scales: tuple[Tensor, Tensor],
-    sizes: tuple[Tensor, Tensor],
-    blocks: tuple[int, int],
-) -> tuple[Tensor, Tensor]:
-    """The maximum of each candidate cell's pixels and its flat row-major index in its map."""
-    source = heatmaps.size(-1)
-    first_y, taps_y, weights_y, inside_y = _axis(
-        rows, scales[0][roi], sizes[0][roi], blocks[0], source
-    )
-    first_x, taps_x, weights_x, inside_x = _axis(
-        cols, scales[1][roi], sizes[1][roi], blocks[1], source
-    )
-    flat = heatmaps.reshape(-1, source, source)
-    patches = flat[map_id[:, None, None], taps_y[:, :, None], taps_x[:, None, :]]
-    values = torch.bmm(torch.bmm(weights_y, patches), weights_x.transpose(1, 2))
-    inside = inside_y[:, :, None] & inside_x[:, None, :]
+    cell_y: Tensor,
+    cell_x: Tensor,
+    axis_y: tuple[Tensor, Tensor, Tensor, Tensor],
+    axis_x: tuple[Tensor, Tensor, Tensor, Tensor],
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The maximum of each given cell's pixels (cell indices 0 .. S) and its pixel ``(y, x)``."""
+    first_y, weights_y, inside_y, taps_y = axis_y
+    first_x, weights_x, inside_x, taps_x = axis_x
+    side = heatmaps.size(-1)
+    tap_index = taps_y[cell_y][:, :, None] * side + taps_x[cell_x][:, None, :]
+    tap_index = tap_index + (map_id * (side * side))[:, None, None]
+    patches = heatmaps.flatten().index_select(0, tap_index.flatten()).view(-1, 4, 4)
+    at_y = roi * (side + 1) + cell_y
+    at_x = roi * (side + 1) + cell_x
+    rows = torch.bmm(_pick(weights_y, at_y), patches)
+    values = torch.bmm(rows, _pick(weights_x, at_x).transpose(1, 2))
+    inside = _pick(inside_y, at_y)[:, :, None] & _pick(inside_x, at_x)[:, None, :]
     values = values.masked_fill(~inside, float("-inf")).flatten(1)
     position = values.argmax(dim=1)
     peak = values.gather(1, position[:, None])[:, 0]
-    y = first_y + torch.div(position, blocks[1], rounding_mode="floor")
-    x = first_x + position % blocks[1]
-    return peak, y * sizes[1][roi] + x
+    block_x = inside_x.size(-1)
+    y = _pick(first_y[..., None], at_y)[:, 0] + torch.div(position, block_x, rounding_mode="floor")
+    x = _pick(first_x[..., None], at_x)[:, 0] + position % block_x
+    return peak, y, x
 
 
 def resized_heatmap_peaks(
@@ -101,97 +135,102 @@ def resized_heatmap_peaks(
         up to float rounding of the interpolation.
     """
     count, num_maps, source, _ = heatmaps.shape
-    heatmaps = heatmaps.float()
-    # A true division, as torch's kernels compute it: `source / tensor` multiplies by a reciprocal.
-    scale_y = torch.full_like(heights, source).float() / heights.float()
-    scale_x = torch.full_like(widths, source).float() / widths.float()
-    block_h = _block_side(heights, source)
-    block_w = _block_side(widths, source)
-    scales = (scale_y, scale_x)
-    sizes = (heights, widths)
-    blocks = (block_h, block_w)
     maps = count * num_maps
+    flat = heatmaps.float().reshape(maps, source, source)
+    axis_y = _axis_cells(heights, source)
+    axis_x = _axis_cells(widths, source)
     roi_of_map = torch.arange(count, device=heatmaps.device).repeat_interleave(num_maps)
+    holds_pixels = (axis_y[2][:, :, 0, None] & axis_x[2][:, None, :, 0])[roi_of_map]
 
-    # A lower bound on each peak: the pixel nearest the source maximum, evaluated exactly.
-    source_peak = heatmaps.reshape(maps, source * source).argmax(dim=1)
-    pixel_y = _nearest_pixel(
-        torch.div(source_peak, source, rounding_mode="floor"), scale_y, roi_of_map, heights
+    # A lower bound on each peak: the largest of its pixels at the middle of each cell.
+    samples = torch.bmm(
+        torch.bmm(_sampling_matrix(axis_y, source)[roi_of_map], flat),
+        _sampling_matrix(axis_x, source)[roi_of_map].transpose(1, 2),
     )
-    pixel_x = _nearest_pixel(source_peak % source, scale_x, roi_of_map, widths)
-    cell_y = _source_coordinate(pixel_y, scale_y[roi_of_map]).floor().long()
-    cell_x = _source_coordinate(pixel_x, scale_x[roi_of_map]).floor().long()
-    all_maps = torch.arange(maps, device=heatmaps.device)
-    known, _ = _block_peaks(heatmaps, cell_y, cell_x, all_maps, roi_of_map, scales, sizes, blocks)
-
-    bound = _cell_bounds(heatmaps.reshape(maps, source, source))
+    known = samples.masked_fill(~holds_pixels, float("-inf")).flatten(1).amax(dim=1)
+    bound = _cell_bounds(
+        flat, _lobes(axis_y)[roi_of_map][:, :, None], _lobes(axis_x)[roi_of_map][:, None, :]
+    )
     # Room for rounding between the bound and the evaluated values.
     bound = bound + 1e-5 * (bound.abs() + known.abs()[:, None, None] + 1)
-    candidate = torch.nonzero(bound >= known[:, None, None])
+    candidate = torch.nonzero((bound >= known[:, None, None]) & holds_pixels)
     map_id = candidate[:, 0]
-    peaks, flat_index = _block_peaks(
-        heatmaps,
-        candidate[:, 1] - 1,
-        candidate[:, 2] - 1,
-        map_id,
-        roi_of_map[map_id],
-        scales,
-        sizes,
-        blocks,
+    peaks, y, x = _cell_peaks(
+        flat, map_id, roi_of_map[map_id], candidate[:, 1], candidate[:, 2], axis_y, axis_x
     )
 
-    best = heatmaps.new_full((maps,), float("-inf")).scatter_reduce(
+    best = flat.new_full((maps,), float("-inf")).scatter_reduce(
         0, map_id, peaks, reduce="amax", include_self=True
     )
-    last = heights * widths
-    flat_index = torch.where(peaks == best[map_id], flat_index, last[roi_of_map[map_id]])
-    first = last[roi_of_map].scatter_reduce(0, map_id, flat_index, reduce="amin", include_self=True)
     width_of_map = widths[roi_of_map]
+    last = heights[roi_of_map] * width_of_map
+    flat_index = torch.where(peaks == best[map_id], y * width_of_map[map_id] + x, last[map_id])
+    first = last.scatter_reduce(0, map_id, flat_index, reduce="amin", include_self=True)
     x = first % width_of_map
     y = torch.div(first, width_of_map, rounding_mode="floor")
     shape = (count, num_maps)
     return y.reshape(shape), x.reshape(shape), best.reshape(shape)
 
 
-def _block_side(sizes: Tensor, source: int) -> int:
-    """Pixels per cell along an axis are at most ``ceil(size / S) + 1``; two more for the block's
-    first pixel, which is guessed one early."""
-    largest = torch.cat([sizes, sizes.new_ones(1)]).max()
-    cell_pixels = torch.div(largest + source - 1, source, rounding_mode="floor")
-    if torch.jit.is_scripting():
-        return int(cell_pixels.item()) + 3
-    # Under torch.export a symbolic size, which int() would fix to the traced value.
-    side = cell_pixels.item()
-    torch._check(side >= 1)
-    return side + 3
+def _lobes(axis: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
+    """``Tensor[K, S + 1]``: the largest total of the two (negative) outer weights, negated, of
+    any pixel of each cell; 0 for an empty cell."""
+    weights, inside = axis[1], axis[2]
+    lobe = -(weights[..., 0] + weights[..., 3])
+    return lobe.masked_fill(~inside, 0.0).amax(-1).clamp(min=0)
 
 
-def _cell_bounds(heatmaps: Tensor) -> Tensor:
+def _tap(padded: Tensor, dy: int, dx: int, side: int) -> Tensor:
+    """The tap at offset ``(dy - 1, dx - 1)`` from each cell of the 2-padded maps."""
+    return padded[:, dy : dy + side, dx : dx + side]
+
+
+def _cell_bounds(heatmaps: Tensor, lobe_y: Tensor, lobe_x: Tensor) -> Tensor:
     """``Tensor[M, S + 1, S + 1]``: an upper bound on the resized values in cells ``-1 .. S-1``.
 
-    Along each axis the two inner taps weigh ``1 + n`` together and the two outer ones ``-n``,
-    with ``0 <= n <= 3/16``. In 2-D the inner 2x2 taps weigh
-    ``(1 + n_y)(1 + n_x)``, the corners ``n_y n_x`` and the 8 edge taps ``-(n_y (1 + n_x) +
-    n_x (1 + n_y))``; the bound is bilinear in ``(n_y, n_x)``, so its largest value is at a
-    corner of their range.
+    Along an axis the two inner taps weigh ``1 + n`` together and the two outer ones ``-n``,
+    ``0 <= n <= N``, N the cell's lobe (``lobe_y`` ``Tensor[M, S + 1, 1]``, ``lobe_x``
+    ``Tensor[M, 1, S + 1]``, at most 3/16). In 2-D the inner 2x2 taps weigh
+    ``(1 + n_y)(1 + n_x)``, the corners ``n_y n_x``, the 4 edge taps beyond the inner rows
+    ``-n_y (1 + n_x)`` and the 4 beyond the inner columns ``-n_x (1 + n_y)``: the bound is
+    bilinear in ``(n_y, n_x)``, so its largest value is at a corner of their range.
     """
     side = heatmaps.size(-1) + 1
     padded = torch.nn.functional.pad(heatmaps[:, None], (2, 2, 2, 2), mode="replicate")[:, 0]
-    # taps[dy][dx]: the tap at offset (dy - 1, dx - 1) from each cell.
-    taps = [[padded[:, dy : dy + side, dx : dx + side] for dx in range(4)] for dy in range(4)]
-    inner = torch.stack([taps[1][1], taps[1][2], taps[2][1], taps[2][2]]).amax(0)
-    corner = torch.stack([taps[0][0], taps[0][3], taps[3][0], taps[3][3]]).amax(0)
-    edges = [taps[0][1], taps[0][2], taps[1][0], taps[2][0]]
-    edges += [taps[1][3], taps[2][3], taps[3][1], taps[3][2]]
-    edge = torch.stack(edges).amin(0)
-    # The largest sum of the two negative 1-D weights, 0.75 t (1 - t) at offset t (t = 1/2).
-    n = 0.1875
-    one_axis = (1 + n) * inner - n * edge
-    both_axes = (1 + n) ** 2 * inner + n * n * corner - 2 * n * (1 + n) * edge
-    return torch.maximum(inner, torch.maximum(one_axis, both_axes))
+    # Pairwise reductions: a stack of the taps would hold several copies of the maps at once.
+    inner = torch.maximum(
+        torch.maximum(_tap(padded, 1, 1, side), _tap(padded, 1, 2, side)),
+        torch.maximum(_tap(padded, 2, 1, side), _tap(padded, 2, 2, side)),
+    )
+    corner = torch.maximum(
+        torch.maximum(_tap(padded, 0, 0, side), _tap(padded, 0, 3, side)),
+        torch.maximum(_tap(padded, 3, 0, side), _tap(padded, 3, 3, side)),
+    )
+    edge_y = torch.minimum(
+        torch.minimum(_tap(padded, 0, 1, side), _tap(padded, 0, 2, side)),
+        torch.minimum(_tap(padded, 3, 1, side), _tap(padded, 3, 2, side)),
+    )
+    edge_x = torch.minimum(
+        torch.minimum(_tap(padded, 1, 0, side), _tap(padded, 2, 0, side)),
+        torch.minimum(_tap(padded, 1, 3, side), _tap(padded, 2, 3, side)),
+    )
+    only_y = (1 + lobe_y) * inner - lobe_y * edge_y
+    only_x = (1 + lobe_x) * inner - lobe_x * edge_x
+    both = (
+        (1 + lobe_y) * (1 + lobe_x) * inner
+        + lobe_y * lobe_x * corner
+        - lobe_y * (1 + lobe_x) * edge_y
+        - lobe_x * (1 + lobe_y) * edge_x
+    )
+    return torch.maximum(torch.maximum(inner, only_y), torch.maximum(only_x, both))
 
 
-def _nearest_pixel(cell: Tensor, scale: Tensor, roi: Tensor, size: Tensor) -> Tensor:
-    """The output pixel whose source coordinate is nearest source cell ``cell``."""
-    pixel = ((cell.to(scale.dtype) + 0.5) / scale[roi] - 0.5).round().long()
-    return torch.minimum(pixel.clamp(min=0), size[roi] - 1)
+def _sampling_matrix(axis: tuple[Tensor, Tensor, Tensor, Tensor], source: int) -> Tensor:
+    """``Tensor[K, S + 1, S]``: row ``c`` resizes a source axis at the middle pixel of cell ``c``
+    (a zero row for an empty cell)."""
+    weights, inside, taps = axis[1], axis[2], axis[3]
+    middle = torch.div(inside.sum(-1).clamp(min=1) - 1, 2, rounding_mode="floor")
+    at_middle = weights.gather(2, middle[:, :, None, None].expand(-1, -1, 1, 4))[:, :, 0]
+    matrix = weights.new_zeros(weights.size(0), source + 1, source)
+    # Clamped taps repeat at the borders: their weights add, as the interpolation's do.
+    return matrix.scatter_add(2, taps[None].expand(weights.size(0), -1, -1), at_middle)
