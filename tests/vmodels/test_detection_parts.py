@@ -245,7 +245,9 @@ def test_cell_bounds_hold_every_resized_pixel_of_their_cell(height, width):
     heatmaps = torch.randn(1, 4, side, side, generator=torch.Generator().manual_seed(height))
     heights, widths = torch.tensor([height]), torch.tensor([width])
     axis_y, axis_x = _axis_cells(heights, side), _axis_cells(widths, side)
-    bound = _cell_bounds(heatmaps[0], _lobes(axis_y)[:, :, None], _lobes(axis_x)[:, None, :])
+    bound = _cell_bounds(heatmaps, _lobes(axis_y)[:, None, :, None], _lobes(axis_x)[:, None, None])[
+        0
+    ]
     resized = F.interpolate(heatmaps, size=(height, width), mode="bicubic")[0]
     # Each pixel's cell, counted from -1: the floor of its source coordinate, plus one.
     cell_y = ((torch.arange(height) + 0.5) * (side / height) - 0.5).floor().long() + 1
@@ -253,8 +255,8 @@ def test_cell_bounds_hold_every_resized_pixel_of_their_cell(height, width):
     of_pixel = bound[:, cell_y[:, None], cell_x[None, :]]
     assert (resized <= of_pixel + 1e-5).all()
     # The pixels' own offsets make it tighter than the bound for any offset (lobes of 3/16).
-    widest = torch.full((1, side + 1, side + 1), 0.1875)
-    loose = _cell_bounds(heatmaps[0], widest, widest)
+    widest = torch.full((1, 1, side + 1, side + 1), 0.1875)
+    loose = _cell_bounds(heatmaps, widest, widest)[0]
     assert (bound <= loose + 1e-6).all() and (bound < loose - 1e-3).any()
 
 

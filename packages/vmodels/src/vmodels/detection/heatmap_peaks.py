@@ -136,29 +136,28 @@ def resized_heatmap_peaks(
     """
     count, num_maps, source, _ = heatmaps.shape
     maps = count * num_maps
-    flat = heatmaps.float().reshape(maps, source, source)
+    heatmaps = heatmaps.float()
     axis_y = _axis_cells(heights, source)
     axis_x = _axis_cells(widths, source)
-    roi_of_map = torch.arange(count, device=heatmaps.device).repeat_interleave(num_maps)
-    holds_pixels = (axis_y[2][:, :, 0, None] & axis_x[2][:, None, :, 0])[roi_of_map]
+    # [K, 1, S + 1, S + 1], broadcast over each RoI's maps: no per-map copies of per-RoI tables.
+    holds_pixels = (axis_y[2][:, :, 0, None] & axis_x[2][:, None, :, 0])[:, None]
 
     # A lower bound on each peak: the largest of its pixels at the middle of each cell.
-    samples = torch.bmm(
-        torch.bmm(_sampling_matrix(axis_y, source)[roi_of_map], flat),
-        _sampling_matrix(axis_x, source)[roi_of_map].transpose(1, 2),
-    )
-    known = samples.masked_fill(~holds_pixels, float("-inf")).flatten(1).amax(dim=1)
-    bound = _cell_bounds(
-        flat, _lobes(axis_y)[roi_of_map][:, :, None], _lobes(axis_x)[roi_of_map][:, None, :]
-    )
+    samples = _sample_cell_middles(heatmaps, axis_y, axis_x)
+    known = samples.masked_fill_(~holds_pixels, float("-inf")).flatten(2).amax(dim=2)
+    del samples
+    bound = _cell_bounds(heatmaps, _lobes(axis_y)[:, None, :, None], _lobes(axis_x)[:, None, None])
+    known = known[:, :, None, None]
     # Room for rounding between the bound and the evaluated values.
-    bound = bound + 1e-5 * (bound.abs() + known.abs()[:, None, None] + 1)
-    candidate = torch.nonzero((bound >= known[:, None, None]) & holds_pixels)
-    map_id = candidate[:, 0]
-    peaks, y, x = _cell_peaks(
-        flat, map_id, roi_of_map[map_id], candidate[:, 1], candidate[:, 2], axis_y, axis_x
-    )
+    bound.add_(bound.abs().add_(known.abs() + 1).mul_(1e-5))
+    candidate = torch.nonzero((bound >= known) & holds_pixels)
+    del bound
+    roi = candidate[:, 0]
+    map_id = roi * num_maps + candidate[:, 1]
+    flat = heatmaps.reshape(maps, source, source)
+    peaks, y, x = _cell_peaks(flat, map_id, roi, candidate[:, 2], candidate[:, 3], axis_y, axis_x)
 
+    roi_of_map = torch.arange(count, device=heatmaps.device).repeat_interleave(num_maps)
     best = flat.new_full((maps,), float("-inf")).scatter_reduce(
         0, map_id, peaks, reduce="amax", include_self=True
     )
@@ -181,48 +180,45 @@ def _lobes(axis: tuple[Tensor, Tensor, Tensor, Tensor]) -> Tensor:
 
 
 def _tap(padded: Tensor, dy: int, dx: int, side: int) -> Tensor:
-    """The tap at offset ``(dy - 1, dx - 1)`` from each cell of the 2-padded maps."""
-    return padded[:, dy : dy + side, dx : dx + side]
+    """The tap at offset ``(dy - 1, dx - 1)`` from each cell of the 2-padded maps (a view)."""
+    return padded[..., dy : dy + side, dx : dx + side]
 
 
 def _cell_bounds(heatmaps: Tensor, lobe_y: Tensor, lobe_x: Tensor) -> Tensor:
-    """``Tensor[M, S + 1, S + 1]``: an upper bound on the resized values in cells ``-1 .. S-1``.
+    """``Tensor[K, P, S + 1, S + 1]``: an upper bound on the resized values in cells ``-1 .. S-1``.
 
     Along an axis the two inner taps weigh ``1 + n`` together and the two outer ones ``-n``,
-    ``0 <= n <= N``, N the cell's lobe (``lobe_y`` ``Tensor[M, S + 1, 1]``, ``lobe_x``
-    ``Tensor[M, 1, S + 1]``, at most 3/16). In 2-D the inner 2x2 taps weigh
+    ``0 <= n <= N``, N the cell's lobe (``lobe_y`` ``Tensor[K, 1, S + 1, 1]``, ``lobe_x``
+    ``Tensor[K, 1, 1, S + 1]``, at most 3/16). In 2-D the inner 2x2 taps weigh
     ``(1 + n_y)(1 + n_x)``, the corners ``n_y n_x``, the 4 edge taps beyond the inner rows
-    ``-n_y (1 + n_x)`` and the 4 beyond the inner columns ``-n_x (1 + n_y)``: the bound is
-    bilinear in ``(n_y, n_x)``, so its largest value is at a corner of their range.
+    ``-n_y (1 + n_x)`` and the 4 beyond the inner columns ``-n_x (1 + n_y)``. With ``d_y`` the
+    largest inner tap less the smallest edge tap beyond the rows (``d_x`` likewise), the bound
+    is the largest inner tap plus ``n_y d_y + n_x d_x + n_y n_x (d_y + d_x + corner - inner)``,
+    bilinear in ``(n_y, n_x)``: its largest value is at a corner of their range.
     """
-    side = heatmaps.size(-1) + 1
-    padded = torch.nn.functional.pad(heatmaps[:, None], (2, 2, 2, 2), mode="replicate")[:, 0]
-    # Pairwise reductions: a stack of the taps would hold several copies of the maps at once.
-    inner = torch.maximum(
-        torch.maximum(_tap(padded, 1, 1, side), _tap(padded, 1, 2, side)),
-        torch.maximum(_tap(padded, 2, 1, side), _tap(padded, 2, 2, side)),
-    )
-    corner = torch.maximum(
-        torch.maximum(_tap(padded, 0, 0, side), _tap(padded, 0, 3, side)),
-        torch.maximum(_tap(padded, 3, 0, side), _tap(padded, 3, 3, side)),
-    )
-    edge_y = torch.minimum(
-        torch.minimum(_tap(padded, 0, 1, side), _tap(padded, 0, 2, side)),
-        torch.minimum(_tap(padded, 3, 1, side), _tap(padded, 3, 2, side)),
-    )
-    edge_x = torch.minimum(
-        torch.minimum(_tap(padded, 1, 0, side), _tap(padded, 2, 0, side)),
-        torch.minimum(_tap(padded, 1, 3, side), _tap(padded, 2, 3, side)),
-    )
-    only_y = (1 + lobe_y) * inner - lobe_y * edge_y
-    only_x = (1 + lobe_x) * inner - lobe_x * edge_x
-    both = (
-        (1 + lobe_y) * (1 + lobe_x) * inner
-        + lobe_y * lobe_x * corner
-        - lobe_y * (1 + lobe_x) * edge_y
-        - lobe_x * (1 + lobe_y) * edge_x
-    )
-    return torch.maximum(torch.maximum(inner, only_y), torch.maximum(only_x, both))
+    count, num_maps, source, _ = heatmaps.shape
+    side = source + 1
+    padded = torch.nn.functional.pad(
+        heatmaps.reshape(count * num_maps, 1, source, source), (2, 2, 2, 2), mode="replicate"
+    ).view(count, num_maps, source + 4, source + 4)
+    # In place, one buffer per term: the maps' cells are the largest tensors of the search.
+    inner = _tap(padded, 1, 1, side).clone().clamp_(min=_tap(padded, 1, 2, side))
+    inner = inner.clamp_(min=_tap(padded, 2, 1, side)).clamp_(min=_tap(padded, 2, 2, side))
+    d_y = _tap(padded, 0, 1, side).clone().clamp_(max=_tap(padded, 0, 2, side))
+    d_y = d_y.clamp_(max=_tap(padded, 3, 1, side)).clamp_(max=_tap(padded, 3, 2, side))
+    d_y = d_y.neg_().add_(inner)
+    d_x = _tap(padded, 1, 0, side).clone().clamp_(max=_tap(padded, 2, 0, side))
+    d_x = d_x.clamp_(max=_tap(padded, 1, 3, side)).clamp_(max=_tap(padded, 2, 3, side))
+    d_x = d_x.neg_().add_(inner)
+    both = _tap(padded, 0, 0, side).clone().clamp_(min=_tap(padded, 0, 3, side))
+    both = both.clamp_(min=_tap(padded, 3, 0, side)).clamp_(min=_tap(padded, 3, 3, side))
+    both = both.sub_(inner).add_(d_y).add_(d_x).mul_(lobe_y).mul_(lobe_x)
+    d_y = d_y.mul_(lobe_y)
+    d_x = d_x.mul_(lobe_x)
+    both = both.add_(d_y).add_(d_x)
+    # The four corners of (n_y, n_x): 0, n_y d_y, n_x d_x and both.
+    rise = both.clamp_(min=d_y).clamp_(min=d_x).clamp_(min=0)
+    return inner.add_(rise)
 
 
 def _sampling_matrix(axis: tuple[Tensor, Tensor, Tensor, Tensor], source: int) -> Tensor:
@@ -234,3 +230,18 @@ def _sampling_matrix(axis: tuple[Tensor, Tensor, Tensor, Tensor], source: int) -
     matrix = weights.new_zeros(weights.size(0), source + 1, source)
     # Clamped taps repeat at the borders: their weights add, as the interpolation's do.
     return matrix.scatter_add(2, taps[None].expand(weights.size(0), -1, -1), at_middle)
+
+
+def _sample_cell_middles(
+    heatmaps: Tensor,
+    axis_y: tuple[Tensor, Tensor, Tensor, Tensor],
+    axis_x: tuple[Tensor, Tensor, Tensor, Tensor],
+) -> Tensor:
+    """``Tensor[K, P, S + 1, S + 1]``: each map resized at the middle pixel of every cell."""
+    count, num_maps, source, _ = heatmaps.shape
+    # Each RoI's P maps side by side, so that one matrix product serves them all.
+    side_by_side = heatmaps.transpose(1, 2).reshape(count, source, num_maps * source)
+    rows = torch.bmm(_sampling_matrix(axis_y, source), side_by_side)
+    rows = rows.view(count, (source + 1) * num_maps, source)
+    both = torch.bmm(rows, _sampling_matrix(axis_x, source).transpose(1, 2))
+    return both.view(count, source + 1, num_maps, source + 1).transpose(1, 2)
