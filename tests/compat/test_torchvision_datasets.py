@@ -11,6 +11,7 @@ import pytest
 import scipy.io
 import scipy.sparse
 import torch
+from classic_dataset_files import mnist_arrays, write_cifar10, write_cifar100, write_mnist
 from PIL import Image
 
 from vdata import datasets
@@ -481,3 +482,55 @@ def test_imagenet_passes_image_folder_arguments_on_like_torchvision(imagenet_roo
     ours = datasets.ImageNet(imagenet_root, "train", **kwargs)
     theirs = tv.ImageNet(imagenet_root, "train", **kwargs)
     assert ours.samples == theirs.samples and len(ours) == 2
+
+
+# --- CIFAR and the MNIST family -----------------------------------------------------------------
+
+
+@pytest.fixture
+def unchecked_torchvision_cifar(monkeypatch):
+    """torchvision's CIFAR checks every file's published MD5, which tiny test files cannot
+    have; with the check off it reads them as it reads the real ones."""
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args: True)
+
+
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize(
+    ("name", "write"), [("CIFAR10", write_cifar10), ("CIFAR100", write_cifar100)]
+)
+def test_cifar_equals_torchvision(tmp_path, unchecked_torchvision_cifar, name, write, train):
+    write(tmp_path)
+    ours, theirs = getattr(datasets, name)(tmp_path, train), getattr(tv, name)(tmp_path, train)
+    assert ours.classes == theirs.classes and ours.class_to_idx == theirs.class_to_idx
+    assert ours.targets == theirs.targets
+    assert_same_value(ours.data, theirs.data)
+    assert_same_samples(ours, theirs)
+    assert repr(ours).splitlines()[1:] == repr(theirs).splitlines()[1:]
+
+
+def test_cifar_missing_folder_raises_what_torchvision_raises(tmp_path):
+    with pytest.raises(RuntimeError):
+        tv.CIFAR10(tmp_path)
+    with pytest.raises(RuntimeError, match="cifar-10-batches-py"):
+        datasets.CIFAR10(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["MNIST", "FashionMNIST", "KMNIST"])
+@pytest.mark.parametrize("train", [True, False])
+def test_mnist_family_equals_torchvision(tmp_path, name, train):
+    raw = tmp_path / name / "raw"
+    write_mnist(raw, "train", *mnist_arrays(4, 0), gz=False)
+    write_mnist(raw, "t10k", *mnist_arrays(3, 1), gz=False)
+    ours, theirs = getattr(datasets, name)(tmp_path, train), getattr(tv, name)(tmp_path, train)
+    assert ours.classes == theirs.classes and ours.class_to_idx == theirs.class_to_idx
+    assert_same_value(ours.data, theirs.data)
+    assert_same_value(ours.targets, theirs.targets)
+    assert_same_samples(ours, theirs)
+    assert repr(ours).splitlines()[1:] == repr(theirs).splitlines()[1:]
+
+
+def test_mnist_missing_files_raise_what_torchvision_raises(tmp_path):
+    with pytest.raises(RuntimeError):
+        tv.MNIST(tmp_path)
+    with pytest.raises(RuntimeError, match="MNIST"):
+        datasets.MNIST(tmp_path)

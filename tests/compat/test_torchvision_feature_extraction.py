@@ -24,6 +24,8 @@ FAMILIES = {
     "vgg11": ({}, 32),
     "alexnet": ({}, 64),
 }
+
+
 def _pair(name: str) -> tuple[nn.Module, nn.Module]:
     """Torchvision's model with random weights and ours holding the same tensors, in eval mode."""
     kwargs, _ = FAMILIES[name]

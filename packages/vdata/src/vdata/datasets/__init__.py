@@ -4,18 +4,24 @@ from ._download import DownloadError, RemoteFile, download, extract_archive
 from ._io import DatasetArgumentError, DatasetNotFoundError
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
+from .cifar import CIFAR10, CIFAR100
 from .coco import CocoCaptions, CocoDetection, coco_to_model_target
 from .fakedata import FakeData
 from .folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder
 from .imagenet import ImageNet
+from .mnist import KMNIST, MNIST, FashionMNIST
 from .sbd import SBDataset
 from .shapes import Shapes
 from .vision import DEFAULT_OKS_SIGMA, KeypointInfo, VisionDataset
 from .voc import VOC_CLASSES, VOCDetection, VOCSegmentation, voc_to_model_target
 
 __all__ = [
+    "CIFAR10",
+    "CIFAR100",
     "DEFAULT_OKS_SIGMA",
     "IMG_EXTENSIONS",
+    "KMNIST",
+    "MNIST",
     "VOC_CLASSES",
     "Caltech101",
     "Caltech256",
@@ -27,6 +33,7 @@ __all__ = [
     "DatasetNotFoundError",
     "DownloadError",
     "FakeData",
+    "FashionMNIST",
     "ImageFolder",
     "ImageNet",
     "KeypointInfo",
