@@ -20,6 +20,8 @@ from torch.utils.data import (
 )
 
 from vdata.datasets import (
+    CIFAR10,
+    CIFAR100,
     Caltech101,
     Caltech256,
     CelebA,
@@ -86,6 +88,17 @@ def _imagenet(args, split: str, transform: Callable) -> Dataset:
     return ImageNet(_data_path(args), split, transform=transform)
 
 
+def _cifar(cls: type) -> Builder:
+    """Builder of :class:`~vdata.datasets.CIFAR10` or ``CIFAR100`` from ``--data-path`` (the
+    folder holding the extracted archive); its test set serves as validation, as in the
+    papers that report CIFAR accuracy."""
+
+    def build(args, split: str, transform: Callable) -> Dataset:
+        return cls(_data_path(args), train=split == "train", transform=transform)
+
+    return build
+
+
 def _held_out_split(dataset: Dataset, split: str) -> Subset:
     order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(HELD_OUT_SEED))
     held_out = round(len(dataset) * HELD_OUT_FRACTION)
@@ -135,6 +148,8 @@ CLASSIFICATION_DATASETS: dict[str, Builder] = {
     "shapes": shapes("classification", max_objects=1),
     "imagefolder": _image_folder,
     "imagenet": _imagenet,
+    "cifar10": _cifar(CIFAR10),
+    "cifar100": _cifar(CIFAR100),
     "caltech101": _caltech101,
     "caltech256": _caltech256,
     "celeba": _celeba,

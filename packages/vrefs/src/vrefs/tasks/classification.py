@@ -1,9 +1,15 @@
 """Image classification: any registered classifier, cross-entropy, top-1/top-5 accuracy.
 
 Datasets (``--dataset``): ``shapes`` (the dominant shape of each image, 3 classes),
-``imagefolder`` (``--data-path``/{train,val}/<class>/<image>), ``imagenet``, ``caltech101``,
-``caltech256`` (a fixed 20% held out for validation) and ``celeba`` (whether the face is smiling;
-see :data:`vrefs.data.CELEBA_ATTRIBUTE`).
+``imagefolder`` (``--data-path``/{train,val}/<class>/<image>), ``imagenet``, ``cifar10`` and
+``cifar100`` (``--data-path`` holds the extracted python archive; the test set validates),
+``caltech101``, ``caltech256`` (a fixed 20% held out for validation) and ``celeba`` (whether the
+face is smiling; see :data:`vrefs.data.CELEBA_ATTRIBUTE`).
+
+CIFAR trains at its own 32x32 with He et al.'s augmentation (4-pixel padding, random 32x32 crop,
+flip) and CIFAR-10's channel statistics; their ResNet-20 recipe, which reports 91.25% top-1
+(8.75% error), is ``--model cifar_resnet20 --opt sgd --lr 0.1 --weight-decay 1e-4 --batch-size
+128 --epochs 164 --lr-schedule multistep-with-warmup --lr-steps 82 123 --warmup-epochs 0``.
 """
 
 from collections.abc import Callable
@@ -21,14 +27,22 @@ from ..data import CLASSIFICATION_DATASETS, build_datasets
 from ..metrics.classification import TopKAccuracy
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+# CIFAR-10's training-set channel statistics; CIFAR-100's differ in the second decimal.
+CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
+CIFAR_DATASETS = ("cifar10", "cifar100")
 # Resize to 1/0.875 of the crop before the centre crop, as ImageNet evaluation does.
 CROP_RATIO = 0.875
 
 
 def transforms(dataset: str, image_size: int, train: bool) -> Callable:
-    """Shapes images at their drawn size (flipped in training); photographs through a random
-    resized crop (training) or a resize and centre crop (validation) to ``image_size``."""
+    """Shapes images at their drawn size (flipped in training); CIFAR at 32x32, padded by 4 and
+    randomly cropped back in training; photographs through a random resized crop (training) or
+    a resize and centre crop (validation) to ``image_size``."""
     steps: list[Callable] = []
+    if dataset in CIFAR_DATASETS:
+        if train:
+            steps += [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()]
+        return T.Compose([*steps, T.ToTensor(), T.Normalize(CIFAR_MEAN, CIFAR_STD)])
     if dataset != "shapes":
         if train:
             steps.append(T.RandomResizedCrop(image_size))
