@@ -11,7 +11,14 @@ import pytest
 import scipy.io
 import scipy.sparse
 import torch
-from classic_dataset_files import mnist_arrays, write_cifar10, write_cifar100, write_mnist
+from classic_dataset_files import (
+    idx_bytes,
+    mnist_arrays,
+    qmnist_labels,
+    write_cifar10,
+    write_cifar100,
+    write_mnist,
+)
 from PIL import Image
 
 from vdata import datasets
@@ -534,3 +541,29 @@ def test_mnist_missing_files_raise_what_torchvision_raises(tmp_path):
         tv.MNIST(tmp_path)
     with pytest.raises(RuntimeError, match="MNIST"):
         datasets.MNIST(tmp_path)
+
+
+@pytest.mark.parametrize("split", ["letters", "balanced"])
+def test_emnist_equals_torchvision(tmp_path, split):
+    raw = tmp_path / "EMNIST" / "raw"
+    for part in ("train", "test"):
+        write_mnist(raw, f"emnist-{split}-{part}", *mnist_arrays(3, 7), gz=False)
+    ours, theirs = datasets.EMNIST(tmp_path, split), tv.EMNIST(tmp_path, split)
+    assert ours.classes == theirs.classes and ours.split == theirs.split
+    assert_same_value(ours.data, theirs.data)
+    assert_same_samples(ours, theirs)
+
+
+@pytest.mark.parametrize("what", ["train", "test", "test10k", "test50k", "nist"])
+@pytest.mark.parametrize("compat", [True, False])
+def test_qmnist_equals_torchvision(tmp_path, what, compat):
+    raw = tmp_path / "QMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix in ("qmnist-train", "qmnist-test", "xnist"):
+        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(idx_bytes(mnist_arrays(3, 0)[0], 0x08))
+        (raw / f"{prefix}-labels-idx2-int").write_bytes(idx_bytes(qmnist_labels(3, 1), 0x0C))
+    ours = datasets.QMNIST(tmp_path, what, compat=compat)
+    theirs = tv.QMNIST(tmp_path, what, compat=compat)
+    assert_same_value(ours.targets, theirs.targets)
+    assert_same_samples(ours, theirs)
+    assert repr(ours).splitlines()[1:] == repr(theirs).splitlines()[1:]

@@ -71,3 +71,11 @@ def write_mnist(raw: Path, prefix: str, images: np.ndarray, labels: np.ndarray, 
             (raw / f"{name}.gz").write_bytes(gzip.compress(data))
         else:
             (raw / name).write_bytes(data)
+
+
+def qmnist_labels(count: int, seed: int) -> np.ndarray:
+    """``int32 ndarray[count, 8]``: QMNIST's label rows (class first, then NIST metadata)."""
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, 100000, (count, 8)).astype(np.int32)
+    rows[:, 0] = rng.integers(0, 10, count)
+    return rows

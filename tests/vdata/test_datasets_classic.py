@@ -3,8 +3,11 @@ batches and the IDX files, plain and gzipped."""
 
 import gzip
 import hashlib
+import io
+import lzma
 import pickle
 import tarfile
+import zipfile
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from classic_dataset_files import (
     cifar_rows,
     idx_bytes,
     mnist_arrays,
+    qmnist_labels,
     write_cifar10,
     write_cifar100,
     write_mnist,
@@ -21,8 +25,10 @@ from classic_dataset_files import (
 from vdata.datasets import (
     CIFAR10,
     CIFAR100,
+    EMNIST,
     KMNIST,
     MNIST,
+    QMNIST,
     DatasetNotFoundError,
     FashionMNIST,
     RemoteFile,
@@ -217,9 +223,12 @@ def test_mnist_missing_and_mismatched_files(tmp_path):
     raw = tmp_path / "MNIST" / "raw"
     images, labels = mnist_arrays(4, 0)
     write_mnist(raw, "train", images, labels[:3], gz=False)
-    with pytest.raises(ValueError, match="4 train images but 3 labels"):
+    with pytest.raises(ValueError, match="raw: 4 images but 3 labels"):
         MNIST(tmp_path)
-    with pytest.raises(DatasetNotFoundError, match=r"t10k-images-idx3-ubyte \(nor t10k-images"):
+    with pytest.raises(
+        DatasetNotFoundError,
+        match=r"t10k-images-idx3-ubyte \(nor t10k-images-idx3-ubyte\.gz, \.xz or gzip/",
+    ):
         MNIST(tmp_path, train=False)
     (raw / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros((4, 1), np.uint8), 0x08))
     with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte holds torch\.uint8 values of 2"):
@@ -244,3 +253,99 @@ def test_mnist_downloads_the_missing_gzipped_files_from_the_mirrors(
     requests = len(http_server.requests)
     MNIST(tmp_path, train=False, download=True)
     assert len(http_server.requests) == requests
+
+
+def test_emnist_reads_a_split_from_the_folder_its_zip_extracts_to(tmp_path):
+    gzip_folder = tmp_path / "EMNIST" / "raw" / "gzip"
+    images, labels = mnist_arrays(3, 4)
+    labels = np.array([1, 26, 5], np.uint8)
+    for part in ("train", "test"):
+        stem = f"emnist-letters-{part}"
+        (gzip_folder).mkdir(parents=True, exist_ok=True)
+        (gzip_folder / f"{stem}-images-idx3-ubyte.gz").write_bytes(
+            gzip.compress(idx_bytes(images, 0x08))
+        )
+        (gzip_folder / f"{stem}-labels-idx1-ubyte.gz").write_bytes(
+            gzip.compress(idx_bytes(labels, 0x08))
+        )
+    ds = EMNIST(tmp_path, "letters", train=False)
+    assert len(ds) == 3 and ds.split == "letters"
+    assert ds.classes[0] == "N/A" and ds.classes[26] == "z" and len(ds.classes) == 27
+    assert [ds[i][1] for i in range(3)] == [1, 26, 5]
+    assert np.array_equal(np.asarray(ds[2][0]), images[2])
+    assert len(EMNIST.classes_split_dict["balanced"]) == 47
+    assert len(EMNIST.classes_split_dict["byclass"]) == 62
+
+
+def test_emnist_bad_split_names_the_choices(tmp_path):
+    with pytest.raises(ValueError, match="argument split"):
+        EMNIST(tmp_path, "cursive")
+
+
+def test_emnist_downloads_and_extracts_the_official_zip(tmp_path, http_server, route, monkeypatch):
+    images, labels = mnist_arrays(2, 5)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part in ("train", "test"):
+            stem = f"gzip/emnist-digits-{part}"
+            archive.writestr(f"{stem}-images-idx3-ubyte.gz", gzip.compress(idx_bytes(images, 8)))
+            archive.writestr(f"{stem}-labels-idx1-ubyte.gz", gzip.compress(idx_bytes(labels, 8)))
+    data = buffer.getvalue()
+    http_server.routes["/gzip.zip"] = route(data)
+    file = RemoteFile(
+        "gzip.zip", (http_server.url + "/gzip.zip",), md5=hashlib.md5(data).hexdigest()
+    )
+    monkeypatch.setattr(EMNIST, "archive", file)
+    ds = EMNIST(tmp_path, "digits", download=True)
+    assert len(ds) == 2 and ds.targets.tolist() == labels.tolist()
+    requests = len(http_server.requests)
+    EMNIST(tmp_path, "digits", train=False, download=True)
+    assert len(http_server.requests) == requests
+
+
+@pytest.fixture
+def qmnist_root(tmp_path):
+    raw = tmp_path / "QMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, count, seed in (("qmnist-train", 4, 0), ("qmnist-test", 6, 1)):
+        (raw / f"{prefix}-images-idx3-ubyte.gz").write_bytes(
+            gzip.compress(idx_bytes(mnist_arrays(count, seed)[0], 0x08))
+        )
+        (raw / f"{prefix}-labels-idx2-int.gz").write_bytes(
+            gzip.compress(idx_bytes(qmnist_labels(count, seed), 0x0C))
+        )
+    return tmp_path
+
+
+def test_qmnist_targets_are_classes_or_whole_label_rows(qmnist_root):
+    train = QMNIST(qmnist_root)
+    assert len(train) == 4 and train.what == "train"
+    rows = qmnist_labels(4, 0)
+    assert [train[i][1] for i in range(4)] == rows[:, 0].tolist()
+    full = QMNIST(qmnist_root, compat=False)
+    target = full[3][1]
+    assert target.dtype == torch.int64 and target.tolist() == rows[3].tolist()
+    assert "Split: train" in repr(train)
+
+
+def test_qmnist_test10k_and_test50k_split_the_test_files(qmnist_root, monkeypatch):
+    # Shrink the 10000 images of MNIST's test set to 2 for files of 6 images.
+    monkeypatch.setattr(QMNIST, "_test_parts", {"test10k": slice(0, 2), "test50k": slice(2, None)})
+    test = QMNIST(qmnist_root, train=False)
+    first, rest = QMNIST(qmnist_root, "test10k"), QMNIST(qmnist_root, "test50k")
+    assert (len(test), len(first), len(rest)) == (6, 2, 4)
+    assert torch.equal(torch.cat([first.data, rest.data]), test.data)
+
+
+def test_qmnist_reads_the_xz_nist_files_and_checks_the_label_type(tmp_path):
+    raw = tmp_path / "QMNIST" / "raw"
+    raw.mkdir(parents=True)
+    images = mnist_arrays(3, 2)[0]
+    (raw / "xnist-images-idx3-ubyte.xz").write_bytes(lzma.compress(idx_bytes(images, 0x08)))
+    (raw / "xnist-labels-idx2-int.xz").write_bytes(
+        lzma.compress(idx_bytes(qmnist_labels(3, 2), 0x0C))
+    )
+    assert len(QMNIST(tmp_path, "nist")) == 3
+    (raw / "xnist-labels-idx2-int").write_bytes(idx_bytes(np.zeros((3, 8), np.uint8), 0x08))
+    with pytest.raises(ValueError, match=r"expected torch\.int32 values of 2"):
+        QMNIST(tmp_path, "nist")

@@ -9,7 +9,7 @@ from .coco import CocoCaptions, CocoDetection, coco_to_model_target
 from .fakedata import FakeData
 from .folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder
 from .imagenet import ImageNet
-from .mnist import KMNIST, MNIST, FashionMNIST
+from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from .sbd import SBDataset
 from .shapes import Shapes
 from .vision import DEFAULT_OKS_SIGMA, KeypointInfo, VisionDataset
@@ -19,9 +19,11 @@ __all__ = [
     "CIFAR10",
     "CIFAR100",
     "DEFAULT_OKS_SIGMA",
+    "EMNIST",
     "IMG_EXTENSIONS",
     "KMNIST",
     "MNIST",
+    "QMNIST",
     "VOC_CLASSES",
     "Caltech101",
     "Caltech256",
