@@ -5,14 +5,21 @@ from ._io import DatasetArgumentError, DatasetNotFoundError
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
+from .cityscapes import Cityscapes
 from .coco import CocoCaptions, CocoDetection, coco_to_model_target
 from .fakedata import FakeData
+from .flowers102 import Flowers102
 from .folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder
+from .food101 import Food101
 from .imagenet import ImageNet
+from .imagenette import Imagenette
 from .kitti import Kitti, parse_kitti_labels
 from .mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
+from .oxford_iiit_pet import OxfordIIITPet
 from .sbd import SBDataset
 from .shapes import Shapes
+from .stl10 import STL10
+from .svhn import SVHN
 from .vision import DEFAULT_OKS_SIGMA, KeypointInfo, VisionDataset
 from .voc import VOC_CLASSES, VOCDetection, VOCSegmentation, voc_to_model_target
 from .widerface import WIDERFace, parse_widerface_annotations
@@ -26,10 +33,13 @@ __all__ = [
     "KMNIST",
     "MNIST",
     "QMNIST",
+    "STL10",
+    "SVHN",
     "VOC_CLASSES",
     "Caltech101",
     "Caltech256",
     "CelebA",
+    "Cityscapes",
     "CocoCaptions",
     "CocoDetection",
     "DatasetArgumentError",
@@ -38,10 +48,14 @@ __all__ = [
     "DownloadError",
     "FakeData",
     "FashionMNIST",
+    "Flowers102",
+    "Food101",
     "ImageFolder",
     "ImageNet",
+    "Imagenette",
     "KeypointInfo",
     "Kitti",
+    "OxfordIIITPet",
     "RemoteFile",
     "SBDataset",
     "Shapes",
