@@ -1,0 +1,45 @@
+"""Transforms in torchvision 0.29's ``transforms.v2`` API: each call moves an image, its boxes,
+masks and key points together, whatever container holds them (typed by ``vdata.tv_tensors``).
+
+Built so far: the flips, Resize, CenterCrop, Pad, ToImage, ToDtype, ToPureTensor and the box
+utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes, ClampKeyPoints,
+SanitizeBoundingBoxes), for axis-aligned boxes. ``functional`` has their functionals and
+``register_kernel``.
+"""
+
+from . import functional
+from ._transform import Compose, RandomApplyTransform, Transform, query_size
+from ._transforms import (
+    CenterCrop,
+    ClampBoundingBoxes,
+    ClampKeyPoints,
+    ConvertBoundingBoxFormat,
+    Pad,
+    RandomHorizontalFlip,
+    RandomVerticalFlip,
+    Resize,
+    SanitizeBoundingBoxes,
+    ToDtype,
+    ToImage,
+    ToPureTensor,
+)
+
+__all__ = [
+    "CenterCrop",
+    "ClampBoundingBoxes",
+    "ClampKeyPoints",
+    "Compose",
+    "ConvertBoundingBoxFormat",
+    "Pad",
+    "RandomApplyTransform",
+    "RandomHorizontalFlip",
+    "RandomVerticalFlip",
+    "Resize",
+    "SanitizeBoundingBoxes",
+    "ToDtype",
+    "ToImage",
+    "ToPureTensor",
+    "Transform",
+    "functional",
+    "query_size",
+]

@@ -1,0 +1,413 @@
+"""The v2 functionals: one function per operation, for every input type (plain tensors and PIL
+images as images, and each typed tensor), with torchvision 0.29's names.
+
+Each dispatches on the input's type to a kernel; :func:`register_kernel` adds one for a new
+type. Typed inputs come back typed, with their metadata updated (a crop's boxes get the crop's
+canvas size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import PIL.Image
+import torch
+from torch import Tensor
+
+from ... import tv_tensors
+from .. import functional as F1
+from .._geometry import _resized_output_size, parse_padding
+from . import _boxes
+
+_KERNELS: dict[Callable, dict[type, Callable]] = {}
+
+
+def register_kernel(functional: Callable, tv_tensor_cls: type) -> Callable:
+    """Decorator: ``kernel(inpt, *args, **kwargs)`` runs ``functional`` on ``tv_tensor_cls``
+    inputs (and their subclasses); the kernel returns the output, typed as it likes."""
+
+    def register(kernel: Callable) -> Callable:
+        _KERNELS.setdefault(functional, {})[tv_tensor_cls] = kernel
+        return kernel
+
+    return register
+
+
+def _kernel(functional: Callable, input_type: type, passthrough: bool = False) -> Callable | None:
+    for cls in input_type.__mro__:
+        kernel = _KERNELS.get(functional, {}).get(cls)
+        if kernel is not None:
+            return kernel
+        if cls is tv_tensors.TVTensor:  # a typed tensor without a kernel is no plain tensor
+            break
+    if passthrough:
+        return None
+    supported = ", ".join(sorted(t.__name__ for t in _KERNELS.get(functional, {})))
+    raise TypeError(
+        f"Functional F.{functional.__name__} supports inputs of type {supported}, but got "
+        f"{input_type} instead."
+    )
+
+
+def _dispatch(functional: Callable, inpt: Any, *args: Any, **kwargs: Any) -> Any:
+    return _kernel(functional, type(inpt))(inpt, *args, **kwargs)
+
+
+def _plain(inpt: Tensor) -> Tensor:
+    return inpt.as_subclass(Tensor)
+
+
+def _image_kernel(image_op: Callable, mask_op: Callable | None = None):
+    """Kernels of an image operation for plain tensors, PIL images and the image-like typed
+    tensors (Image, Video and, through ``mask_op`` if given, Mask), re-typed like the input."""
+
+    def on_tensor(inpt: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(inpt, PIL.Image.Image) or type(inpt) is Tensor:
+            return image_op(inpt, *args, **kwargs)
+        op = mask_op if mask_op is not None and isinstance(inpt, tv_tensors.Mask) else image_op
+        return tv_tensors.wrap(op(_plain(inpt), *args, **kwargs), like=inpt)
+
+    return on_tensor
+
+
+def _register_images(functional: Callable, image_op: Callable, mask_op: Callable | None = None):
+    kernel = _image_kernel(image_op, mask_op)
+    for cls in (Tensor, PIL.Image.Image, tv_tensors.Image, tv_tensors.Video, tv_tensors.Mask):
+        register_kernel(functional, cls)(kernel)
+
+
+def get_size(inpt: Any) -> list[int]:
+    """``[height, width]`` of an image, video, mask, or of the canvas of boxes or points."""
+    return _dispatch(get_size, inpt)
+
+
+def _size_of_image(inpt: Any) -> list[int]:
+    if isinstance(inpt, PIL.Image.Image):
+        return [inpt.height, inpt.width]
+    return list(inpt.shape[-2:])
+
+
+for _cls in (Tensor, PIL.Image.Image, tv_tensors.Image, tv_tensors.Video, tv_tensors.Mask):
+    register_kernel(get_size, _cls)(_size_of_image)
+register_kernel(get_size, tv_tensors.BoundingBoxes)(lambda boxes: list(boxes.canvas_size))
+register_kernel(get_size, tv_tensors.KeyPoints)(lambda points: list(points.canvas_size))
+
+
+def horizontal_flip(inpt: Any) -> Any:
+    """Mirror left to right."""
+    return _dispatch(horizontal_flip, inpt)
+
+
+def vertical_flip(inpt: Any) -> Any:
+    """Mirror top to bottom."""
+    return _dispatch(vertical_flip, inpt)
+
+
+_register_images(horizontal_flip, F1.hflip)
+_register_images(vertical_flip, F1.vflip)
+
+
+@register_kernel(horizontal_flip, tv_tensors.BoundingBoxes)
+def _hflip_boxes(boxes: tv_tensors.BoundingBoxes) -> tv_tensors.BoundingBoxes:
+    return tv_tensors.wrap(_boxes.hflip(_plain(boxes), boxes.format, boxes.canvas_size), like=boxes)
+
+
+@register_kernel(vertical_flip, tv_tensors.BoundingBoxes)
+def _vflip_boxes(boxes: tv_tensors.BoundingBoxes) -> tv_tensors.BoundingBoxes:
+    return tv_tensors.wrap(_boxes.vflip(_plain(boxes), boxes.format, boxes.canvas_size), like=boxes)
+
+
+@register_kernel(horizontal_flip, tv_tensors.KeyPoints)
+def _hflip_points(points: tv_tensors.KeyPoints) -> tv_tensors.KeyPoints:
+    return tv_tensors.wrap(_boxes.points_hflip(_plain(points), points.canvas_size), like=points)
+
+
+@register_kernel(vertical_flip, tv_tensors.KeyPoints)
+def _vflip_points(points: tv_tensors.KeyPoints) -> tv_tensors.KeyPoints:
+    return tv_tensors.wrap(_boxes.points_vflip(_plain(points), points.canvas_size), like=points)
+
+
+def _output_size(
+    canvas: Sequence[int], size: int | Sequence[int] | None, max_size: int | None
+) -> tuple[int, int]:
+    height, width = canvas
+    if size is None:
+        if max_size is None:
+            raise ValueError("size can only be None if max_size is also given")
+        short, long = sorted((height, width))
+        new_short, new_long = int(max_size * short / long), max_size
+        return (new_short, new_long) if height <= width else (new_long, new_short)
+    return _resized_output_size(height, width, size, max_size)
+
+
+def resize(
+    inpt: Any,
+    size: int | Sequence[int] | None,
+    interpolation: Any = "bilinear",
+    max_size: int | None = None,
+    antialias: bool = True,
+) -> Any:
+    """Resize to ``size`` (``(h, w)``, or the smaller edge's length keeping the aspect ratio;
+    None with ``max_size``: the larger edge's). Masks are resized with nearest neighbours."""
+    return _dispatch(resize, inpt, size, interpolation, max_size, antialias)
+
+
+def _resize_image(inpt, size, interpolation, max_size, antialias):
+    out_size = _output_size(_size_of_image(inpt), size, max_size)
+    return F1.resize(inpt, list(out_size), interpolation, None, antialias)
+
+
+def _resize_mask(inpt, size, interpolation, max_size, antialias):
+    return _resize_image(inpt, size, "nearest", max_size, antialias)
+
+
+_register_images(resize, _resize_image, _resize_mask)
+
+
+@register_kernel(resize, tv_tensors.BoundingBoxes)
+def _resize_boxes(boxes, size, interpolation=None, max_size=None, antialias=True):
+    new_size = _output_size(boxes.canvas_size, size, max_size)
+    out = _boxes.resize(_plain(boxes), boxes.format, boxes.canvas_size, new_size)
+    return tv_tensors.wrap(out, like=boxes, canvas_size=new_size)
+
+
+@register_kernel(resize, tv_tensors.KeyPoints)
+def _resize_points(points, size, interpolation=None, max_size=None, antialias=True):
+    new_size = _output_size(points.canvas_size, size, max_size)
+    out = _boxes.points_resize(_plain(points), points.canvas_size, new_size)
+    return tv_tensors.wrap(out, like=points, canvas_size=new_size)
+
+
+def crop(inpt: Any, top: int, left: int, height: int, width: int) -> Any:
+    """The ``height x width`` region from ``(top, left)``; boxes are clamped to it."""
+    return _dispatch(crop, inpt, top, left, height, width)
+
+
+_register_images(crop, F1.crop)
+
+
+@register_kernel(crop, tv_tensors.BoundingBoxes)
+def _crop_boxes(boxes, top, left, height, width):
+    size = (height, width)
+    out = _boxes.crop(_plain(boxes), boxes.format, top, left, size, boxes.clamping_mode)
+    return tv_tensors.wrap(out, like=boxes, canvas_size=size)
+
+
+@register_kernel(crop, tv_tensors.KeyPoints)
+def _crop_points(points, top, left, height, width):
+    out = _boxes.points_shift(_plain(points), -left, -top)
+    return tv_tensors.wrap(out, like=points, canvas_size=(height, width))
+
+
+def _center_crop_origin(canvas: Sequence[int], output_size: Sequence[int]) -> tuple[int, int]:
+    (height, width), (crop_height, crop_width) = canvas, output_size
+    return round((height - crop_height) / 2.0), round((width - crop_width) / 2.0)
+
+
+def center_crop(inpt: Any, output_size: int | Sequence[int]) -> Any:
+    """The central ``output_size`` region (padded with zeros where larger than the input)."""
+    return _dispatch(center_crop, inpt, output_size)
+
+
+def _crop_size(output_size: int | Sequence[int]) -> tuple[int, int]:
+    if isinstance(output_size, int):
+        return output_size, output_size
+    sizes = tuple(output_size)
+    return (sizes[0], sizes[0]) if len(sizes) == 1 else (sizes[0], sizes[1])
+
+
+_register_images(center_crop, F1.center_crop)
+
+
+@register_kernel(center_crop, tv_tensors.BoundingBoxes)
+@register_kernel(center_crop, tv_tensors.KeyPoints)
+def _center_crop_geometry(inpt, output_size):
+    size = _crop_size(output_size)
+    top, left = _center_crop_origin(inpt.canvas_size, size)
+    return crop(inpt, top, left, *size)
+
+
+def pad(
+    inpt: Any, padding: int | Sequence[int], fill: Any = 0, padding_mode: str = "constant"
+) -> Any:
+    """Pad the borders (``padding`` as for the classic ``pad``); boxes and points move with
+    the image, and need ``padding_mode="constant"``."""
+    return _dispatch(pad, inpt, padding, fill, padding_mode)
+
+
+_register_images(pad, F1.pad)
+
+
+def _pad_geometry(inpt, padding, padding_mode: str) -> tuple[int, int, tuple[int, int]]:
+    if padding_mode != "constant":
+        raise ValueError(
+            f"Padding mode '{padding_mode}' is not supported with bounding boxes or key points"
+        )
+    left, top, right, bottom = parse_padding(padding)
+    height, width = inpt.canvas_size
+    return left, top, (height + top + bottom, width + left + right)
+
+
+@register_kernel(pad, tv_tensors.BoundingBoxes)
+def _pad_boxes(boxes, padding, fill=0, padding_mode="constant"):
+    left, top, size = _pad_geometry(boxes, padding, padding_mode)
+    out = _boxes.pad(_plain(boxes), boxes.format, left, top, size, boxes.clamping_mode)
+    return tv_tensors.wrap(out, like=boxes, canvas_size=size)
+
+
+@register_kernel(pad, tv_tensors.KeyPoints)
+def _pad_points(points, padding, fill=0, padding_mode="constant"):
+    left, top, size = _pad_geometry(points, padding, padding_mode)
+    return tv_tensors.wrap(
+        _boxes.points_shift(_plain(points), left, top), like=points, canvas_size=size
+    )
+
+
+def convert_bounding_box_format(
+    inpt: Tensor,
+    old_format: tv_tensors.BoundingBoxFormat | str | None = None,
+    new_format: tv_tensors.BoundingBoxFormat | str | None = None,
+    inplace: bool = False,
+) -> Tensor:
+    """Boxes in ``new_format``: a ``BoundingBoxes`` (``old_format`` not given) or a plain
+    tensor in ``old_format``. ``inplace`` is accepted for torchvision's signature; the result is
+    always a new tensor."""
+    if new_format is None:
+        raise TypeError("convert_bounding_box_format() missing 1 required argument: 'new_format'")
+    new_format = _boxes.as_format(new_format)
+    if isinstance(inpt, tv_tensors.BoundingBoxes):
+        if old_format is not None:
+            raise ValueError("For bounding box tv_tensor inputs, `old_format` must not be passed.")
+        out = _boxes.convert_format(_plain(inpt), inpt.format, new_format)
+        return tv_tensors.wrap(out, like=inpt, format=new_format)
+    if type(inpt) is not Tensor:
+        raise TypeError(
+            "Input can either be a plain tensor or a bounding box tv_tensor, but got "
+            f"{type(inpt)} instead."
+        )
+    if old_format is None:
+        raise ValueError("For pure tensor inputs, `old_format` has to be passed.")
+    return _boxes.convert_format(inpt, _boxes.as_format(old_format), new_format)
+
+
+def clamp_bounding_boxes(
+    inpt: Tensor,
+    format: tv_tensors.BoundingBoxFormat | str | None = None,
+    canvas_size: tuple[int, int] | None = None,
+    clamping_mode: str | None = "auto",
+) -> Tensor:
+    """Boxes clamped to their canvas: a ``BoundingBoxes`` (its own format and canvas; its own
+    clamping mode with ``"auto"``), or a plain tensor with ``format``, ``canvas_size`` and a
+    ``clamping_mode`` of ``"soft"``, ``"hard"`` or None."""
+    if clamping_mode not in (None, "soft", "hard", "auto"):
+        raise ValueError(f"clamping_mode must be soft, hard, auto or None, got {clamping_mode}")
+    if isinstance(inpt, tv_tensors.BoundingBoxes):
+        if format is not None or canvas_size is not None:
+            raise ValueError(
+                "For bounding box tv_tensor inputs, `format` and `canvas_size` must not be passed."
+            )
+        mode = inpt.clamping_mode if clamping_mode == "auto" else clamping_mode
+        out = _boxes.clamp(_plain(inpt), inpt.format, inpt.canvas_size, mode)
+        return tv_tensors.wrap(out, like=inpt)
+    if format is None or canvas_size is None or clamping_mode == "auto":
+        raise ValueError(
+            "For pure tensor inputs, `format`, `canvas_size` and `clamping_mode` have to be passed."
+        )
+    return _boxes.clamp(inpt, _boxes.as_format(format), canvas_size, clamping_mode)
+
+
+def clamp_keypoints(inpt: Tensor, canvas_size: tuple[int, int] | None = None) -> Tensor:
+    """Points clamped to ``[0, width - 1] x [0, height - 1]`` of their canvas."""
+    if isinstance(inpt, tv_tensors.KeyPoints):
+        if canvas_size is not None:
+            raise ValueError("For keypoints tv_tensor inputs, `canvas_size` must not be passed.")
+        return tv_tensors.wrap(_boxes.points_clamp(_plain(inpt), inpt.canvas_size), like=inpt)
+    if canvas_size is None:
+        raise ValueError("For pure tensor inputs, `canvas_size` has to be passed.")
+    return _boxes.points_clamp(inpt, canvas_size)
+
+
+def sanitize_bounding_boxes(
+    bounding_boxes: Tensor,
+    format: tv_tensors.BoundingBoxFormat | str | None = None,
+    canvas_size: tuple[int, int] | None = None,
+    min_size: float = 1.0,
+    min_area: float = 1.0,
+) -> tuple[Tensor, Tensor]:
+    """``(kept boxes, mask)``: the boxes at least ``min_size`` wide and high, of at least
+    ``min_area``, and inside their canvas, and which they were."""
+    if isinstance(bounding_boxes, tv_tensors.BoundingBoxes):
+        if format is not None or canvas_size is not None:
+            raise ValueError(
+                "format and canvas_size must be None when bounding_boxes is a "
+                "tv_tensors.BoundingBoxes instance."
+            )
+        valid = _boxes.sanitize_mask(
+            _plain(bounding_boxes),
+            bounding_boxes.format,
+            bounding_boxes.canvas_size,
+            min_size,
+            min_area,
+        )
+        return tv_tensors.wrap(_plain(bounding_boxes)[valid], like=bounding_boxes), valid
+    if format is None or canvas_size is None:
+        raise ValueError(
+            "format and canvas_size cannot be None if bounding_boxes is a pure tensor. "
+            f"Got format={format} and canvas_size={canvas_size}."
+        )
+    valid = _boxes.sanitize_mask(
+        bounding_boxes, _boxes.as_format(format), canvas_size, min_size, min_area
+    )
+    return bounding_boxes[valid], valid
+
+
+def to_image(inpt: Any) -> tv_tensors.Image:
+    """An ``Image`` from a PIL image (uint8, unscaled), an ndarray ``[H, W, C]`` or a tensor."""
+    import numpy as np
+
+    if isinstance(inpt, np.ndarray):
+        inpt = torch.from_numpy(inpt).permute((2, 0, 1) if inpt.ndim == 3 else (0, 1)).contiguous()
+    elif isinstance(inpt, PIL.Image.Image):
+        inpt = F1.pil_to_tensor(inpt)
+    elif not isinstance(inpt, Tensor):
+        raise TypeError(
+            "Input can either be a pure Tensor, a numpy array, or a PIL image, but got "
+            f"{type(inpt)} instead."
+        )
+    return tv_tensors.Image(_plain(inpt))
+
+
+def to_dtype(inpt: Tensor, dtype: torch.dtype = torch.float32, scale: bool = False) -> Tensor:
+    """``inpt`` in ``dtype``; with ``scale``, images and videos have their value range
+    converted too (uint8 255 is float 1.0), as ``convert_image_dtype`` does."""
+    return _dispatch(to_dtype, inpt, dtype, scale)
+
+
+def _to_dtype_image(inpt: Tensor, dtype: torch.dtype, scale: bool) -> Tensor:
+    if not scale or inpt.dtype == dtype:
+        return inpt.to(dtype)
+    if dtype.is_floating_point and not inpt.is_floating_point():
+        # v2 multiplies by the reciprocal of the largest value (v1 divides by it).
+        return inpt.to(dtype).mul_(1.0 / torch.iinfo(inpt.dtype).max)
+    return F1.convert_image_dtype(inpt, dtype)
+
+
+@register_kernel(to_dtype, Tensor)
+@register_kernel(to_dtype, tv_tensors.Image)
+@register_kernel(to_dtype, tv_tensors.Video)
+def _to_dtype_images(inpt, dtype=torch.float32, scale=False):
+    out = _to_dtype_image(_plain(inpt), dtype, scale)
+    return out if type(inpt) is Tensor else tv_tensors.wrap(out, like=inpt)
+
+
+@register_kernel(to_dtype, tv_tensors.Mask)
+@register_kernel(to_dtype, tv_tensors.BoundingBoxes)
+@register_kernel(to_dtype, tv_tensors.KeyPoints)
+def _to_dtype_values(inpt, dtype=torch.float32, scale=False):
+    return inpt.to(dtype)  # `to` keeps the type and metadata; values are never scaled
+
+
+def to_pure_tensor(inpt: Tensor) -> Tensor:
+    """A typed tensor as a plain ``torch.Tensor``."""
+    return _plain(inpt)

@@ -1,0 +1,134 @@
+"""vdata.transforms.v2 against torchvision.transforms.v2 on the same samples: the same
+outputs, types and metadata (images resized within one level of uint8 rounding)."""
+
+import pytest
+import torch
+
+from vdata import tv_tensors as ours_tv
+from vdata.transforms import v2 as ours
+
+theirs = pytest.importorskip("torchvision.transforms.v2")
+theirs_tv = pytest.importorskip("torchvision.tv_tensors")
+
+
+def _sample(tv, box_format="XYXY", box_dtype=torch.float32):
+    generator = torch.Generator().manual_seed(0)
+    image = torch.randint(0, 256, (3, 24, 36), dtype=torch.uint8, generator=generator)
+    xyxy = torch.tensor([[2.0, 3.0, 20.0, 15.0], [30.0, 1.0, 36.0, 24.0], [5.0, 5.0, 5.5, 9.0]])
+    boxes = {
+        "XYXY": xyxy,
+        "XYWH": torch.cat([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], 1),
+        "CXCYWH": torch.cat([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], 1),
+    }[box_format].to(box_dtype)
+    masks = torch.zeros(3, 24, 36, dtype=torch.uint8)
+    for k, (x1, y1, x2, y2) in enumerate(xyxy.long().tolist()):
+        masks[k, y1:y2, x1:x2] = 1
+    points = torch.tensor([[[1.0, 2.0], [35.0, 23.0]], [[10.0, 10.0], [0.0, 0.0]]])
+    return (
+        tv.Image(image),
+        {
+            "boxes": tv.BoundingBoxes(boxes, format=box_format, canvas_size=(24, 36)),
+            "masks": tv.Mask(masks),
+            "keypoints": tv.KeyPoints(points, canvas_size=(24, 36)),
+            "labels": torch.tensor([1, 2, 3]),
+            "image_id": 7,
+        },
+    )
+
+
+def _assert_same(mine, their, image_atol=0):
+    if isinstance(their, dict):
+        assert mine.keys() == their.keys()
+        for key in their:
+            _assert_same(mine[key], their[key], image_atol)
+        return
+    if isinstance(their, (tuple, list)):
+        assert type(mine) is type(their) and len(mine) == len(their)
+        for a, b in zip(mine, their, strict=True):
+            _assert_same(a, b, image_atol)
+        return
+    if not isinstance(their, torch.Tensor):
+        assert mine == their
+        return
+    assert type(mine).__name__ == type(their).__name__
+    assert mine.dtype == their.dtype and mine.shape == their.shape
+    for name in ("canvas_size", "clamping_mode"):
+        assert getattr(mine, name, None) == getattr(their, name, None)
+    if hasattr(their, "format"):
+        assert mine.format.name == their.format.name
+    atol = image_atol if type(their).__name__ == "Image" else 0
+    torch.testing.assert_close(
+        mine.as_subclass(torch.Tensor).double(),
+        their.as_subclass(torch.Tensor).double(),
+        rtol=0,
+        atol=atol,
+    )
+
+
+CASES = {
+    "hflip": lambda v2: v2.RandomHorizontalFlip(p=1.0),
+    "vflip": lambda v2: v2.RandomVerticalFlip(p=1.0),
+    "resize_short_edge": lambda v2: v2.Resize(16),
+    "resize_pair": lambda v2: v2.Resize((30, 20)),
+    "resize_max_size": lambda v2: v2.Resize(None, max_size=30),
+    "center_crop": lambda v2: v2.CenterCrop((14, 20)),
+    "center_crop_larger": lambda v2: v2.CenterCrop(30),
+    "pad": lambda v2: v2.Pad([1, 2, 3, 4]),
+    "clamp": lambda v2: v2.ClampBoundingBoxes(),
+    "to_xyxy": lambda v2: v2.ConvertBoundingBoxFormat("XYXY"),
+    "to_cxcywh": lambda v2: v2.ConvertBoundingBoxFormat("CXCYWH"),
+    "sanitize": lambda v2: v2.SanitizeBoundingBoxes(),
+    "to_dtype": lambda v2: v2.ToDtype(torch.float32, scale=True),
+    "to_pure_tensor": lambda v2: v2.ToPureTensor(),
+}
+
+
+@pytest.mark.parametrize("box_dtype", [torch.float32, torch.int64], ids=["float", "int"])
+@pytest.mark.parametrize("box_format", ["XYXY", "XYWH", "CXCYWH"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_transform_equals_torchvisions(case, box_format, box_dtype):
+    mine = CASES[case](ours)(_sample(ours_tv, box_format, box_dtype))
+    their = CASES[case](theirs)(_sample(theirs_tv, box_format, box_dtype))
+    _assert_same(mine, their, image_atol=1 if case.startswith("resize") else 0)
+
+
+def test_random_flips_draw_as_torchvisions_under_one_seed():
+    pipeline = [lambda v2: v2.Compose([v2.RandomHorizontalFlip(), v2.RandomVerticalFlip(0.3)])]
+    for build in pipeline:
+        torch.manual_seed(3)
+        mine = [build(ours)(_sample(ours_tv)) for _ in range(6)]
+        torch.manual_seed(3)
+        their = [build(theirs)(_sample(theirs_tv)) for _ in range(6)]
+        _assert_same(mine, their)
+
+
+def test_a_plain_tensor_is_the_image_only_without_a_typed_one():
+    image, labels = torch.rand(3, 8, 10), torch.rand(3, 8, 10)
+    for v2 in (ours, theirs):
+        flipped, same = v2.RandomHorizontalFlip(p=1.0)((image, labels))
+        assert torch.equal(flipped, image.flip(-1)) and same is labels
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda v2, tv: v2.SanitizeBoundingBoxes()(
+            {
+                "boxes": tv.BoundingBoxes(torch.zeros(2, 4), format="XYXY", canvas_size=(4, 4)),
+                "labels": torch.zeros(3),
+            }
+        ),
+        lambda v2, tv: v2.SanitizeBoundingBoxes()(
+            {"boxes": tv.BoundingBoxes(torch.zeros(2, 4), format="XYXY", canvas_size=(4, 4))}
+        ),
+        lambda v2, tv: v2.SanitizeBoundingBoxes(min_size=0.5),
+        lambda v2, tv: v2.Pad(2, padding_mode="edge")(
+            tv.BoundingBoxes(torch.zeros(1, 4), format="XYXY", canvas_size=(4, 4))
+        ),
+    ],
+)
+def test_bad_inputs_raise_what_torchvision_raises(build):
+    with pytest.raises(ValueError):
+        build(theirs, theirs_tv)
+    with pytest.raises(ValueError):
+        build(ours, ours_tv)
