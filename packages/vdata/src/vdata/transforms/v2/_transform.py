@@ -14,6 +14,7 @@ from ... import tv_tensors
 from .._base import Transform as _ModuleTransform
 from .._base import compose_repr
 from . import functional as F
+from ._dispatch import _kernel
 
 
 def is_pure_tensor(inpt: Any) -> bool:
@@ -71,7 +72,7 @@ class Transform(_ModuleTransform):
         raise NotImplementedError
 
     def _call_kernel(self, functional: Callable, inpt: Any, *args: Any, **kwargs: Any) -> Any:
-        kernel = F._kernel(functional, type(inpt), passthrough=True)
+        kernel = _kernel(functional, type(inpt), passthrough=True)
         return inpt if kernel is None else kernel(inpt, *args, **kwargs)
 
     def _needs_transform_list(self, flat_inputs: list[Any]) -> list[bool]:
