@@ -567,3 +567,82 @@ def test_qmnist_equals_torchvision(tmp_path, what, compat):
     assert_same_value(ours.targets, theirs.targets)
     assert_same_samples(ours, theirs)
     assert repr(ours).splitlines()[1:] == repr(theirs).splitlines()[1:]
+
+
+# --- wrap_dataset_for_transforms_v2 -------------------------------------------------------------
+
+
+def assert_same_typed(ours, theirs) -> None:
+    """As :func:`assert_same_value`, with typed tensors compared by type name, metadata and
+    values (the two libraries' tensor types do not mix in one torch call)."""
+    if isinstance(theirs, torch.Tensor):
+        assert type(ours).__name__ == type(theirs).__name__
+        for name in ("canvas_size", "clamping_mode"):
+            assert getattr(ours, name, None) == getattr(theirs, name, None)
+        if hasattr(theirs, "format"):
+            assert ours.format.name == theirs.format.name
+        assert_same_value(ours.as_subclass(torch.Tensor), theirs.as_subclass(torch.Tensor))
+    elif isinstance(theirs, dict):
+        assert isinstance(ours, dict) and ours.keys() == theirs.keys()
+        for key in theirs:
+            assert_same_typed(ours[key], theirs[key])
+    elif isinstance(theirs, (tuple, list)):
+        assert type(ours) is type(theirs) and len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            assert_same_typed(a, b)
+    else:
+        assert_same_value(ours, theirs)
+
+
+def assert_same_wrapped(ours, theirs, target_keys=None) -> None:
+    wrapped = datasets.wrap_dataset_for_transforms_v2(ours, target_keys)
+    their_wrapped = tv.wrap_dataset_for_transforms_v2(theirs, target_keys)
+    assert isinstance(wrapped, type(ours)) and len(wrapped) == len(their_wrapped)
+    for i in range(len(their_wrapped)):
+        assert_same_typed(wrapped[i], their_wrapped[i])
+
+
+# torchvision decodes masks with pycocotools, whose buffers predate NumPy 2's copy protocol.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy")
+@pytest.mark.parametrize("target_keys", [None, "all", {"boxes", "masks", "labels"}])
+def test_wrapped_coco_equals_torchvision(coco_files, target_keys, capsys):
+    assert_same_wrapped(
+        datasets.CocoDetection(*coco_files), tv.CocoDetection(*coco_files), target_keys
+    )
+
+
+@pytest.mark.parametrize("target_keys", [None, "all"])
+def test_wrapped_voc_detection_equals_torchvision(voc_root, target_keys):
+    ours = datasets.VOCDetection(voc_root, "2012", "val")
+    assert_same_wrapped(ours, tv.VOCDetection(voc_root, "2012", "val"), target_keys)
+
+
+def test_wrapped_segmentation_and_celeba_equal_torchvision(voc_root, celeba_root):
+    assert_same_wrapped(
+        datasets.VOCSegmentation(voc_root, "2012", "train"),
+        tv.VOCSegmentation(voc_root, "2012", "train"),
+    )
+    assert_same_wrapped(
+        datasets.CelebA(celeba_root, "all", ["bbox", "identity"]),
+        tv.CelebA(celeba_root, "all", ["bbox", "identity"]),
+    )
+
+
+def test_wrapped_classification_datasets_are_unchanged(tmp_path, unchecked_torchvision_cifar):
+    write_cifar10(tmp_path)
+    assert_same_wrapped(datasets.CIFAR10(tmp_path, False), tv.CIFAR10(tmp_path, False))
+
+
+def test_wrapper_refuses_what_torchvision_refuses(coco_files, celeba_root, capsys):
+    for build in (
+        lambda lib: lib.wrap_dataset_for_transforms_v2(lib.CocoDetection(*coco_files), ["nope"]),
+        lambda lib: lib.wrap_dataset_for_transforms_v2(lib.CocoDetection(*coco_files), 3),
+        lambda lib: lib.wrap_dataset_for_transforms_v2(lib.CelebA(celeba_root), {"bbox"}),
+    ):
+        with pytest.raises(ValueError):
+            build(tv)
+        with pytest.raises(ValueError):
+            build(datasets)
+    for lib in (tv, datasets):
+        with pytest.raises(RuntimeError):
+            lib.wrap_dataset_for_transforms_v2(lib.CelebA(celeba_root, target_type="attr"))

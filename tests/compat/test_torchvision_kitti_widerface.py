@@ -70,3 +70,43 @@ def test_widerface_equals_torchvision_but_for_images_without_faces(tmp_path):
     their_image.close()
     assert their_faces["bbox"].tolist() == [[0, 0, 0, 0]]
     assert ours[1][1]["bbox"].shape == (0, 4)
+
+
+def test_wrapped_kitti_and_widerface_equal_torchvision(tmp_path):
+    raw = tmp_path / "Kitti" / "raw" / "training"
+    (raw / "label_2").mkdir(parents=True)
+    (raw / "image_2").mkdir()
+    Image.new("RGB", (40, 30)).save(raw / "image_2" / "000000.png")
+    (raw / "label_2" / "000000.txt").write_text(LABEL + "\n" + LABEL.replace("Pedestrian", "Car"))
+    base = tmp_path / "widerface"
+    for split in ("train", "val", "test"):
+        (base / f"WIDER_{split}" / "images" / "0--Parade").mkdir(parents=True)
+    Image.new("RGB", (6, 4)).save(base / "WIDER_train/images/0--Parade/0.png")
+    (base / "wider_face_split").mkdir()
+    (base / "wider_face_split" / "wider_face_train_bbx_gt.txt").write_text(
+        "0--Parade/0.png\n2\n1 2 3 1 0 1 0 1 0 0\n0 0 2 2 2 0 1 0 1 1\n"
+    )
+    from vdata.datasets import wrap_dataset_for_transforms_v2
+
+    for ours, theirs, keys in (
+        (Kitti(tmp_path), torchvision.datasets.Kitti(tmp_path), None),
+        (Kitti(tmp_path), torchvision.datasets.Kitti(tmp_path), "all"),
+        (WIDERFace(tmp_path), torchvision.datasets.WIDERFace(tmp_path), None),
+    ):
+        (image, target) = wrap_dataset_for_transforms_v2(ours, keys)[0]
+        their_image, their_target = torchvision.datasets.wrap_dataset_for_transforms_v2(
+            theirs, keys
+        )[0]
+        _same_image(image, their_image)
+        assert target.keys() == their_target.keys()
+        for key, value in their_target.items():
+            if isinstance(value, torch.Tensor):
+                assert type(target[key]).__name__ == type(value).__name__
+                assert getattr(target[key], "canvas_size", None) == getattr(
+                    value, "canvas_size", None
+                )
+                assert torch.equal(
+                    target[key].as_subclass(torch.Tensor), value.as_subclass(torch.Tensor)
+                )
+            else:
+                assert target[key] == value

@@ -2,6 +2,7 @@
 
 from ._download import DownloadError, RemoteFile, download, extract_archive
 from ._io import DatasetArgumentError, DatasetNotFoundError
+from ._v2_wrapper import wrap_dataset_for_transforms_v2
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
 from .cifar import CIFAR10, CIFAR100
@@ -69,4 +70,5 @@ __all__ = [
     "parse_kitti_labels",
     "parse_widerface_annotations",
     "voc_to_model_target",
+    "wrap_dataset_for_transforms_v2",
 ]
