@@ -271,13 +271,8 @@ class _TVTensorDataset:
 
     def __getitem__(self, index: int) -> Sample:
         image, target = self._wrapper(index, self._dataset[index])
-        if self.transforms is not None:
-            return self.transforms(image, target)
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
+        # The wrapped class is a VisionDataset: its apply_transforms reads the wrapper's.
+        return self.apply_transforms(image, target)
 
     def __len__(self) -> int:
         return len(self._dataset)
