@@ -2,7 +2,7 @@
 DataLoader, beside torchvision's when installed.
 
     python benchmarks/data.py [--root DIR] [--images 512] [--workers 0 2] [--batch-size 32]
-                              [--repeat 3] [--threads 1] [--shapes]
+                              [--repeat 3] [--threads 1] [--shapes] [--detection-v2]
 
 The folder holds ``--images`` generated JPEGs of about 500x375 in 8 classes: written to a
 temporary folder, or to ``--root`` (reused when it already holds them). The transforms are
@@ -12,6 +12,14 @@ timed epochs over the whole folder, vdata's and torchvision's in turn. Figures a
 images per second; ratio = vdata / torchvision (above 1 is faster). ``--shapes`` also times the
 procedural Shapes dataset (detection targets, joint flip and tensor conversion,
 detection_collate), which has no torchvision counterpart.
+
+``--detection-v2`` times the training pipeline of torchvision's detection reference with the
+v2 transforms ("ssd" augmentation, PIL backend): RandomPhotometricDistort, RandomZoomOut,
+RandomIoUCrop, RandomHorizontalFlip, PILToTensor, ToDtype(float, scale), ConvertBoundingBoxFormat,
+SanitizeBoundingBoxes, ToPureTensor, on ``--images`` COCO-like samples held in memory: a 640x480
+image with 10 boxes and their masks (uint8 [10, 480, 640]) and labels, typed with each
+library's tv_tensors; batches of 2 (lists). vdata.transforms.v2 and torchvision.transforms.v2
+alternate epoch by epoch; samples per second, median of ``--repeat`` epochs after one warm-up.
 """
 
 import argparse
@@ -158,6 +166,83 @@ def time_shapes(args: argparse.Namespace) -> None:
         print(f"{f'Shapes 128px, {workers} workers':<28}{rate:>13.1f}", flush=True)
 
 
+class DetectionSamples(Dataset):
+    """COCO-like samples held in memory, typed with ``tv_tensors`` (vdata's or torchvision's)
+    and passed through ``transforms``."""
+
+    def __init__(self, count: int, tv_tensors, transforms: Callable, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.tv_tensors, self.transforms, self.samples = tv_tensors, transforms, []
+        for _ in range(count):
+            coarse = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+            image = Image.fromarray(coarse).resize((640, 480), Image.Resampling.BICUBIC)
+            corner = rng.uniform(0, [560, 400], (10, 2))
+            boxes = np.concatenate([corner, corner + rng.uniform(16, 80, (10, 2))], 1)
+            masks = np.zeros((10, 480, 640), dtype=np.uint8)
+            for k, (x1, y1, x2, y2) in enumerate(boxes.astype(int)):
+                masks[k, y1:y2, x1:x2] = 1
+            labels = rng.integers(1, 91, 10)
+            self.samples.append((image, boxes.astype(np.float32), masks, labels))
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int):
+        image, boxes, masks, labels = self.samples[index]
+        tv = self.tv_tensors
+        target = {
+            "boxes": tv.BoundingBoxes(
+                torch.from_numpy(boxes), format="XYXY", canvas_size=(480, 640)
+            ),
+            "masks": tv.Mask(torch.from_numpy(masks)),
+            "labels": torch.from_numpy(labels),
+        }
+        return self.transforms(image, target)
+
+
+def detection_reference_pipeline(v2, tv_tensors) -> Callable:
+    """torchvision's detection reference training transforms, "ssd" augmentation, PIL."""
+    mean = (123.0, 117.0, 104.0)
+    return v2.Compose(
+        [
+            v2.RandomPhotometricDistort(p=1.0),
+            v2.RandomZoomOut(fill={Image.Image: mean, tv_tensors.Image: mean, "others": 0}),
+            v2.RandomIoUCrop(),
+            v2.RandomHorizontalFlip(p=0.5),
+            v2.PILToTensor(),
+            v2.ToDtype(torch.float, scale=True),
+            v2.ConvertBoundingBoxFormat("XYXY"),
+            v2.SanitizeBoundingBoxes(),
+            v2.ToPureTensor(),
+        ]
+    )
+
+
+def time_detection_v2(args: argparse.Namespace) -> None:
+    from vdata import tv_tensors as ours_tv
+    from vdata.transforms import v2 as ours_v2
+
+    datasets = [
+        DetectionSamples(args.images, ours_tv, detection_reference_pipeline(ours_v2, ours_tv))
+    ]
+    if torchvision is not None:
+        from torchvision import tv_tensors as theirs_tv
+        from torchvision.transforms import v2 as theirs_v2
+
+        pipeline = detection_reference_pipeline(theirs_v2, theirs_tv)
+        datasets.append(DetectionSamples(args.images, theirs_tv, pipeline))
+    collate = T.detection_collate
+    for workers in args.workers:
+        torch.manual_seed(0)
+        rates = images_per_second(
+            datasets, args.repeat, workers=workers, batch_size=2, collate_fn=collate
+        )
+        line = f"{f'detection v2, {workers} workers':<28}{rates[0]:>13.1f}"
+        if len(rates) > 1:
+            line += f"{rates[1]:>19.1f}{rates[0] / rates[1]:>8.3f}"
+        print(line, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, help="folder for the JPEGs (default: a temp dir)")
@@ -169,8 +254,14 @@ def main() -> None:
     # its extra intra-op threads only contend with the workers over per-image work this small.
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--shapes", action="store_true", help="also time vdata's Shapes dataset")
+    parser.add_argument(
+        "--detection-v2", action="store_true", help="only time the detection v2 pipeline"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.detection_v2:
+        time_detection_v2(args)
+        return
     if args.root is not None:
         run(args, args.root)
         return

@@ -132,3 +132,17 @@ def test_bad_inputs_raise_what_torchvision_raises(build):
         build(theirs, theirs_tv)
     with pytest.raises(ValueError):
         build(ours, ours_tv)
+
+
+def test_pil_to_tensor_equals_torchvisions():
+    from PIL import Image
+
+    pil = Image.fromarray(torch.randint(0, 256, (5, 7, 3), dtype=torch.uint8).numpy())
+    boxes_data = torch.tensor([[1.0, 1.0, 4.0, 4.0]])
+    mine = ours.PILToTensor()(
+        pil, ours_tv.BoundingBoxes(boxes_data, format="XYXY", canvas_size=(5, 7))
+    )
+    their = theirs.PILToTensor()(
+        pil, theirs_tv.BoundingBoxes(boxes_data, format="XYXY", canvas_size=(5, 7))
+    )
+    _assert_same(mine, their)

@@ -1,8 +1,8 @@
 """Transforms in torchvision 0.29's ``transforms.v2`` API: each call moves an image, its boxes,
 masks and key points together, whatever container holds them (typed by ``vdata.tv_tensors``).
 
-Built so far: the flips, Resize, CenterCrop, Pad, ToImage, ToDtype, ToPureTensor and the box
-utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes, ClampKeyPoints,
+Built so far: the flips, Resize, CenterCrop, Pad, ToImage, PILToTensor, ToDtype, ToPureTensor
+and the box utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes, ClampKeyPoints,
 SanitizeBoundingBoxes), for axis-aligned boxes. ``functional`` has their functionals and
 ``register_kernel``.
 """
@@ -15,6 +15,7 @@ from ._transforms import (
     ClampKeyPoints,
     ConvertBoundingBoxFormat,
     Pad,
+    PILToTensor,
     RandomHorizontalFlip,
     RandomVerticalFlip,
     Resize,
@@ -30,6 +31,7 @@ __all__ = [
     "ClampKeyPoints",
     "Compose",
     "ConvertBoundingBoxFormat",
+    "PILToTensor",
     "Pad",
     "RandomApplyTransform",
     "RandomHorizontalFlip",

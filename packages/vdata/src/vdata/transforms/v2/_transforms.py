@@ -111,6 +111,15 @@ class ToImage(Transform):
         ]
 
 
+class PILToTensor(Transform):
+    """PIL images to plain uint8 tensors ``[C, H, W]`` (no scaling, no typing)."""
+
+    _transformed_types = (PIL.Image.Image,)
+
+    def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
+        return F.pil_to_tensor(inpt)
+
+
 class ToDtype(Transform):
     """Convert images and videos to ``dtype``; or, with a dict from type to dtype (``"others"``
     for the rest, None to leave a type alone), each input by its type. ``scale`` converts the

@@ -353,6 +353,11 @@ def _to_dtype_values(inpt, dtype=torch.float32, scale=False):
     return inpt.to(dtype)  # `to` keeps the type and metadata; values are never scaled
 
 
+def pil_to_tensor(inpt: PIL.Image.Image) -> Tensor:
+    """A PIL image as a uint8 ``Tensor[C, H, W]``, values unscaled."""
+    return F1.pil_to_tensor(inpt)
+
+
 def to_pure_tensor(inpt: Tensor) -> Tensor:
     """A typed tensor as a plain ``torch.Tensor``."""
     return _plain(inpt)
