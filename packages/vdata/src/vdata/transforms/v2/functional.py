@@ -361,3 +361,64 @@ def pil_to_tensor(inpt: PIL.Image.Image) -> Tensor:
 def to_pure_tensor(inpt: Tensor) -> Tensor:
     """A typed tensor as a plain ``torch.Tensor``."""
     return _plain(inpt)
+
+
+# The colour and crop functionals live in their own modules, which build on the ones above:
+# imported last, they join this namespace as torchvision's do.
+from ._color_functional import (  # noqa: E402
+    adjust_brightness,
+    adjust_contrast,
+    adjust_gamma,
+    adjust_hue,
+    adjust_saturation,
+    adjust_sharpness,
+    autocontrast,
+    equalize,
+    gaussian_blur,
+    gaussian_noise,
+    grayscale_to_rgb,
+    invert,
+    normalize,
+    permute_channels,
+    posterize,
+    rgb_to_grayscale,
+    solarize,
+    to_grayscale,
+)
+
+__all__ = [
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_gamma",
+    "adjust_hue",
+    "adjust_saturation",
+    "adjust_sharpness",
+    "autocontrast",
+    "center_crop",
+    "clamp_bounding_boxes",
+    "clamp_keypoints",
+    "convert_bounding_box_format",
+    "crop",
+    "equalize",
+    "gaussian_blur",
+    "gaussian_noise",
+    "get_size",
+    "grayscale_to_rgb",
+    "horizontal_flip",
+    "invert",
+    "normalize",
+    "pad",
+    "permute_channels",
+    "pil_to_tensor",
+    "posterize",
+    "register_kernel",
+    "resize",
+    "rgb_to_grayscale",
+    "sanitize_bounding_boxes",
+    "solarize",
+    "to_dtype",
+    "to_grayscale",
+    "to_image",
+    "to_pure_tensor",
+    "vertical_flip",
+]
