@@ -1,8 +1,11 @@
 """Transforms in torchvision 0.29's ``transforms.v2`` API: each call moves an image, its boxes,
 masks and key points together, whatever container holds them (typed by ``vdata.tv_tensors``).
 
-Built so far: the flips, Resize, CenterCrop, Pad, ToImage, PILToTensor, ToDtype, ToPureTensor
-and the box utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes, ClampKeyPoints,
+Built so far: geometry (flips, Resize, RandomResize, RandomShortestSize, ScaleJitter,
+CenterCrop, RandomCrop, RandomResizedCrop, RandomIoUCrop, RandomZoomOut, FiveCrop, TenCrop,
+Pad), colour (ColorJitter, RandomPhotometricDistort, Grayscale, ..., GaussianBlur,
+GaussianNoise, Normalize), conversions (ToImage, PILToTensor, ToDtype, ToPureTensor) and the box
+utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes, ClampKeyPoints,
 SanitizeBoundingBoxes), for axis-aligned boxes. ``functional`` has their functionals and
 ``register_kernel``.
 """
@@ -23,6 +26,17 @@ from ._color import (
     RandomPhotometricDistort,
     RandomPosterize,
     RandomSolarize,
+)
+from ._random_geometry import (
+    FiveCrop,
+    RandomCrop,
+    RandomIoUCrop,
+    RandomResize,
+    RandomResizedCrop,
+    RandomShortestSize,
+    RandomZoomOut,
+    ScaleJitter,
+    TenCrop,
 )
 from ._transform import Compose, RandomApplyTransform, Transform, query_size
 from ._transforms import (
@@ -48,6 +62,7 @@ __all__ = [
     "ColorJitter",
     "Compose",
     "ConvertBoundingBoxFormat",
+    "FiveCrop",
     "GaussianBlur",
     "GaussianNoise",
     "Grayscale",
@@ -58,16 +73,24 @@ __all__ = [
     "RandomApplyTransform",
     "RandomAutocontrast",
     "RandomChannelPermutation",
+    "RandomCrop",
     "RandomEqualize",
     "RandomGrayscale",
     "RandomHorizontalFlip",
     "RandomInvert",
+    "RandomIoUCrop",
     "RandomPhotometricDistort",
     "RandomPosterize",
+    "RandomResize",
+    "RandomResizedCrop",
+    "RandomShortestSize",
     "RandomSolarize",
     "RandomVerticalFlip",
+    "RandomZoomOut",
     "Resize",
     "SanitizeBoundingBoxes",
+    "ScaleJitter",
+    "TenCrop",
     "ToDtype",
     "ToImage",
     "ToPureTensor",

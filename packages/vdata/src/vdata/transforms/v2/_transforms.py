@@ -67,13 +67,12 @@ class CenterCrop(Transform):
         return self._call_kernel(F.center_crop, inpt, self.size)
 
 
-def _for_type(values: Mapping[Any, Any], inpt: Any, default: Any) -> Any:
-    """The value given for ``inpt``'s type (or a base of it) in a dict from type to value,
-    else its ``"others"`` entry, else ``default``."""
-    for cls in type(inpt).__mro__:
-        if cls in values:
-            return values[cls]
-    return values.get("others", default)
+def fill_for(fill: Any, inpt: Any) -> Any:
+    """The fill of ``inpt``: a dict's entry for its exact type (torchvision ignores base
+    classes), else its ``"others"`` entry; None fills with 0."""
+    if isinstance(fill, Mapping):
+        fill = fill[type(inpt)] if type(inpt) in fill else fill.get("others")
+    return 0 if fill is None else fill
 
 
 class Pad(Transform):
@@ -90,7 +89,7 @@ class Pad(Transform):
         self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
-        fill = _for_type(self.fill, inpt, 0) if isinstance(self.fill, Mapping) else self.fill
+        fill = fill_for(self.fill, inpt)
         return self._call_kernel(F.pad, inpt, self.padding, fill, self.padding_mode)
 
 

@@ -385,6 +385,7 @@ from ._color_functional import (  # noqa: E402
     solarize,
     to_grayscale,
 )
+from ._crop_functional import five_crop, resized_crop, ten_crop  # noqa: E402
 
 __all__ = [
     "adjust_brightness",
@@ -400,6 +401,7 @@ __all__ = [
     "convert_bounding_box_format",
     "crop",
     "equalize",
+    "five_crop",
     "gaussian_blur",
     "gaussian_noise",
     "get_size",
@@ -413,9 +415,11 @@ __all__ = [
     "posterize",
     "register_kernel",
     "resize",
+    "resized_crop",
     "rgb_to_grayscale",
     "sanitize_bounding_boxes",
     "solarize",
+    "ten_crop",
     "to_dtype",
     "to_grayscale",
     "to_image",
