@@ -177,8 +177,15 @@ def pad(
         widths = [(top, bottom), (left, right)] + [(0, 0)] * (array.ndim - 2)
         return pil_from_array(np.pad(array, widths, mode=padding_mode), img)
     if padding_mode == "constant":
+        value = tensor_fill(fill, img, torch.float64)
+        if value.dim() == 0 and img.dtype != torch.bool and _representable(value, img.dtype):
+            # torch's own constant pad: one pass, several times faster than filling and copying.
+            out = nnf.pad(
+                img.reshape(-1, height, width), [left, right, top, bottom], value=float(value)
+            )
+            return out.reshape(*img.shape[:-2], out_h, out_w)
         out = img.new_empty((*img.shape[:-2], out_h, out_w))
-        out.copy_(tensor_fill(fill, img, torch.float64).expand_as(out))
+        out.copy_(value.expand_as(out))
         out[..., top : top + height, left : left + width] = img
         return out
     fits = max(top, bottom) < height and max(left, right) < width
@@ -191,6 +198,14 @@ def pad(
     rows = _pad_indices(height, top, bottom, padding_mode).to(img.device)
     cols = _pad_indices(width, left, right, padding_mode).to(img.device)
     return img.index_select(-2, rows).index_select(-1, cols)
+
+
+def _representable(value: Tensor, dtype: torch.dtype) -> bool:
+    """Whether ``value`` converts to ``dtype`` as a cast would (torch's pad refuses others)."""
+    if dtype.is_floating_point:
+        return True
+    info = torch.iinfo(dtype)
+    return info.min <= float(value) <= info.max and float(value) == int(value)
 
 
 def crop(img: ImageType, top: int, left: int, height: int, width: int) -> ImageType:

@@ -281,6 +281,8 @@ class SanitizeBoundingBoxes(Transform):
         _, valid = F.sanitize_bounding_boxes(
             boxes[0], min_size=self.min_size, min_area=self.min_area
         )
+        if bool(valid.all()):  # nothing to drop: no copies of the masks (torchvision copies)
+            return sample
         outputs = [self._select(inpt, valid, labels) for inpt in flat_inputs]
         return tree_unflatten(outputs, spec)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import PIL.Image
 import torch
 from torch import Tensor
@@ -309,12 +310,10 @@ def sanitize_bounding_boxes(
 
 def to_image(inpt: Any) -> tv_tensors.Image:
     """An ``Image`` from a PIL image (uint8, unscaled), an ndarray ``[H, W, C]`` or a tensor."""
-    import numpy as np
-
     if isinstance(inpt, np.ndarray):
         inpt = torch.from_numpy(inpt).permute((2, 0, 1) if inpt.ndim == 3 else (0, 1)).contiguous()
     elif isinstance(inpt, PIL.Image.Image):
-        inpt = F1.pil_to_tensor(inpt)
+        inpt = pil_to_tensor(inpt)
     elif not isinstance(inpt, Tensor):
         raise TypeError(
             "Input can either be a pure Tensor, a numpy array, or a PIL image, but got "
@@ -354,8 +353,13 @@ def _to_dtype_values(inpt, dtype=torch.float32, scale=False):
 
 
 def pil_to_tensor(inpt: PIL.Image.Image) -> Tensor:
-    """A PIL image as a uint8 ``Tensor[C, H, W]``, values unscaled."""
-    return F1.pil_to_tensor(inpt)
+    """A PIL image as a ``Tensor[C, H, W]`` of its own dtype, values unscaled: a channel-last
+    view of the pixels, as torchvision's v2 returns it (the classic ``pil_to_tensor`` copies it
+    to channel-first memory)."""
+    if not isinstance(inpt, PIL.Image.Image):
+        raise TypeError(f"pic should be PIL Image. Got {type(inpt)}")
+    pixels = torch.from_numpy(np.array(inpt, copy=True))
+    return pixels.view(inpt.height, inpt.width, -1).permute(2, 0, 1)
 
 
 def to_pure_tensor(inpt: Tensor) -> Tensor:
