@@ -4,13 +4,16 @@ masks and key points together, whatever container holds them (typed by ``vdata.t
 Built so far: geometry (flips, Resize, RandomResize, RandomShortestSize, ScaleJitter,
 CenterCrop, RandomCrop, RandomResizedCrop, RandomIoUCrop, RandomZoomOut, FiveCrop, TenCrop,
 Pad), colour (ColorJitter, RandomPhotometricDistort, Grayscale, ..., GaussianBlur,
-GaussianNoise, Normalize), conversions (ToImage, PILToTensor, ToDtype, ToPureTensor) and the box
-utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes, ClampKeyPoints,
-SanitizeBoundingBoxes), for axis-aligned boxes. ``functional`` has their functionals and
-``register_kernel``.
+GaussianNoise, Normalize), augmentation (RandomErasing, MixUp, CutMix, JPEG, AutoAugment,
+RandAugment, TrivialAugmentWide, AugMix), conversions (ToImage, PILToTensor, ToDtype,
+ToPureTensor) and the box and point utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes,
+ClampKeyPoints, SanitizeBoundingBoxes, SanitizeKeyPoints, SetClampingMode), for axis-aligned
+boxes. ``functional`` has their functionals and ``register_kernel``.
 """
 
 from . import functional
+from ._augment import JPEG, CutMix, MixUp, RandomErasing
+from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ._color import (
     ColorJitter,
     GaussianBlur,
@@ -27,6 +30,7 @@ from ._color import (
     RandomPosterize,
     RandomSolarize,
 )
+from ._keypoint_meta import SanitizeKeyPoints, SetClampingMode
 from ._random_geometry import (
     FiveCrop,
     RandomCrop,
@@ -56,25 +60,33 @@ from ._transforms import (
 )
 
 __all__ = [
+    "JPEG",
+    "AugMix",
+    "AutoAugment",
+    "AutoAugmentPolicy",
     "CenterCrop",
     "ClampBoundingBoxes",
     "ClampKeyPoints",
     "ColorJitter",
     "Compose",
     "ConvertBoundingBoxFormat",
+    "CutMix",
     "FiveCrop",
     "GaussianBlur",
     "GaussianNoise",
     "Grayscale",
+    "MixUp",
     "Normalize",
     "PILToTensor",
     "Pad",
+    "RandAugment",
     "RandomAdjustSharpness",
     "RandomApplyTransform",
     "RandomAutocontrast",
     "RandomChannelPermutation",
     "RandomCrop",
     "RandomEqualize",
+    "RandomErasing",
     "RandomGrayscale",
     "RandomHorizontalFlip",
     "RandomInvert",
@@ -89,12 +101,15 @@ __all__ = [
     "RandomZoomOut",
     "Resize",
     "SanitizeBoundingBoxes",
+    "SanitizeKeyPoints",
     "ScaleJitter",
+    "SetClampingMode",
     "TenCrop",
     "ToDtype",
     "ToImage",
     "ToPureTensor",
     "Transform",
+    "TrivialAugmentWide",
     "functional",
     "query_size",
 ]

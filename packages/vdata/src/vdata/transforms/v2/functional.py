@@ -369,6 +369,7 @@ def to_pure_tensor(inpt: Tensor) -> Tensor:
 
 # The colour and crop functionals live in their own modules, which build on the ones above:
 # imported last, they join this namespace as torchvision's do.
+from ._augment import erase, jpeg  # noqa: E402
 from ._color_functional import (  # noqa: E402
     adjust_brightness,
     adjust_contrast,
@@ -390,6 +391,7 @@ from ._color_functional import (  # noqa: E402
     to_grayscale,
 )
 from ._crop_functional import five_crop, resized_crop, ten_crop  # noqa: E402
+from ._keypoint_meta import sanitize_keypoints  # noqa: E402
 
 __all__ = [
     "adjust_brightness",
@@ -405,6 +407,7 @@ __all__ = [
     "convert_bounding_box_format",
     "crop",
     "equalize",
+    "erase",
     "five_crop",
     "gaussian_blur",
     "gaussian_noise",
@@ -412,6 +415,7 @@ __all__ = [
     "grayscale_to_rgb",
     "horizontal_flip",
     "invert",
+    "jpeg",
     "normalize",
     "pad",
     "permute_channels",
@@ -422,6 +426,7 @@ __all__ = [
     "resized_crop",
     "rgb_to_grayscale",
     "sanitize_bounding_boxes",
+    "sanitize_keypoints",
     "solarize",
     "ten_crop",
     "to_dtype",
