@@ -3,6 +3,7 @@ DataLoader, beside torchvision's when installed.
 
     python benchmarks/data.py [--root DIR] [--images 512] [--workers 0 2] [--batch-size 32]
                               [--repeat 3] [--threads 1] [--shapes] [--detection-v2]
+                              [--classification-v2]
 
 The folder holds ``--images`` generated JPEGs of about 500x375 in 8 classes: written to a
 temporary folder, or to ``--root`` (reused when it already holds them). The transforms are
@@ -20,6 +21,12 @@ SanitizeBoundingBoxes, ToPureTensor, on ``--images`` COCO-like samples held in m
 image with 10 boxes and their masks (uint8 [10, 480, 640]) and labels, typed with each
 library's tv_tensors; batches of 2 (lists). vdata.transforms.v2 and torchvision.transforms.v2
 alternate epoch by epoch; samples per second, median of ``--repeat`` epochs after one warm-up.
+
+``--classification-v2`` times the classification reference's training pipeline at 224:
+RandomResizedCrop, RandomHorizontalFlip, TrivialAugmentWide, PILToTensor, ToDtype(float, scale),
+Normalize, RandomErasing per image and MixUp on each batch of ``--batch-size`` (in the collate
+function), on ``--images`` in-memory PIL images of about 500x375: vdata's v2, torchvision's v2,
+and torchvision's v1 transforms (the same steps but MixUp, which v1 lacks) in turn.
 """
 
 import argparse
@@ -95,10 +102,16 @@ def epoch_timer(dataset: Dataset, workers: int, batch_size: int, collate_fn=None
     return epoch
 
 
-def images_per_second(datasets: list[Dataset], repeat: int, **loader_options) -> list[float]:
-    """Median images per second of each dataset, epochs taken in turn so that a change in the
-    machine's load falls on all of them alike."""
-    timers = [epoch_timer(dataset, **loader_options) for dataset in datasets]
+def images_per_second(
+    datasets: list[Dataset], repeat: int, collate_fns: list | None = None, **loader_options
+) -> list[float]:
+    """Median images per second of each dataset (with its collate function, if given), epochs
+    taken in turn so that a change in the machine's load falls on all of them alike."""
+    collate_fns = collate_fns or [loader_options.pop("collate_fn", None)] * len(datasets)
+    timers = [
+        epoch_timer(dataset, collate_fn=collate, **loader_options)
+        for dataset, collate in zip(datasets, collate_fns, strict=True)
+    ]
     for timer in timers:
         timer()  # warm-up
     times = [[] for _ in timers]
@@ -243,6 +256,87 @@ def time_detection_v2(args: argparse.Namespace) -> None:
         print(line, flush=True)
 
 
+class InMemoryImages(Dataset):
+    """``count`` PIL images of about 500x375 with a class label, through ``transform``."""
+
+    def __init__(self, count: int, transform: Callable, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.transform, self.samples = transform, []
+        for index in range(count):
+            width, height = int(rng.integers(460, 541)), int(rng.integers(345, 406))
+            coarse = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+            image = Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC)
+            self.samples.append((image, index % NUM_CLASSES))
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int):
+        image, label = self.samples[index]
+        return self.transform(image), label
+
+
+def classification_reference_pipeline(transforms, v2: bool) -> Callable:
+    """torchvision's classification reference training transforms (TrivialAugment, random
+    erasing), with v2's ToDtype or v1's ConvertImageDtype."""
+    to_float = (
+        transforms.ToDtype(torch.float, scale=True)
+        if v2
+        else transforms.ConvertImageDtype(torch.float)
+    )
+    return transforms.Compose(
+        [
+            transforms.RandomResizedCrop(224, antialias=True),
+            transforms.RandomHorizontalFlip(),
+            transforms.TrivialAugmentWide(),
+            transforms.PILToTensor(),
+            to_float,
+            transforms.Normalize(MEAN, STD),
+            transforms.RandomErasing(p=0.25),
+        ]
+    )
+
+
+class MixUpCollate:
+    """Stack a batch, then mix it with ``mixup`` (a v2 MixUp); picklable for workers."""
+
+    def __init__(self, mixup: Callable | None) -> None:
+        self.mixup = mixup
+
+    def __call__(self, batch):
+        images, labels = torch.utils.data.default_collate(batch)
+        return (images, labels) if self.mixup is None else self.mixup(images, labels)
+
+
+def time_classification_v2(args: argparse.Namespace) -> None:
+    from vdata.transforms import v2 as ours_v2
+
+    cases = [("vdata v2", ours_v2, True)]
+    if torchvision is not None:
+        from torchvision.transforms import v2 as theirs_v2
+
+        cases += [("torchvision v2", theirs_v2, True), ("torchvision v1", tv_transforms, False)]
+    datasets, collates = [], []
+    for _, library, is_v2 in cases:
+        datasets.append(
+            InMemoryImages(args.images, classification_reference_pipeline(library, is_v2))
+        )
+        mixup = library.MixUp(alpha=0.2, num_classes=NUM_CLASSES) if is_v2 else None
+        collates.append(MixUpCollate(mixup))
+    print("case".ljust(28) + "".join(f"{name + ' img/s':>22}" for name, _, _ in cases))
+    for workers in args.workers:
+        torch.manual_seed(0)
+        rates = images_per_second(
+            datasets, args.repeat, collates, workers=workers, batch_size=args.batch_size
+        )
+        line = f"{f'classification v2, {workers} workers':<28}" + "".join(
+            f"{r:>20.1f}" for r in rates
+        )
+        if len(rates) > 1:
+            line += f"   ratio to v2 {rates[0] / rates[1]:.3f}, to v1 {rates[0] / rates[2]:.3f}"
+        print(line, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, help="folder for the JPEGs (default: a temp dir)")
@@ -257,10 +351,16 @@ def main() -> None:
     parser.add_argument(
         "--detection-v2", action="store_true", help="only time the detection v2 pipeline"
     )
+    parser.add_argument(
+        "--classification-v2", action="store_true", help="only time the classification v2 pipeline"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.detection_v2:
-        time_detection_v2(args)
+    if args.detection_v2 or args.classification_v2:
+        if args.detection_v2:
+            time_detection_v2(args)
+        if args.classification_v2:
+            time_classification_v2(args)
         return
     if args.root is not None:
         run(args, args.root)
