@@ -330,7 +330,7 @@ def time_classification_v2(args: argparse.Namespace) -> None:
             datasets, args.repeat, collates, workers=workers, batch_size=args.batch_size
         )
         line = f"{f'classification v2, {workers} workers':<28}" + "".join(
-            f"{r:>20.1f}" for r in rates
+            f"{r:>22.1f}" for r in rates
         )
         if len(rates) > 1:
             line += f"   ratio to v2 {rates[0] / rates[1]:.3f}, to v1 {rates[0] / rates[2]:.3f}"
