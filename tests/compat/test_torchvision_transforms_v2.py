@@ -3,6 +3,7 @@ outputs, types and metadata (images resized within one level of uint8 rounding).
 
 import pytest
 import torch
+from typed_compare import assert_same_typed
 
 from vdata import tv_tensors as ours_tv
 from vdata.transforms import v2 as ours
@@ -36,35 +37,6 @@ def _sample(tv, box_format="XYXY", box_dtype=torch.float32):
     )
 
 
-def _assert_same(mine, their, image_atol=0):
-    if isinstance(their, dict):
-        assert mine.keys() == their.keys()
-        for key in their:
-            _assert_same(mine[key], their[key], image_atol)
-        return
-    if isinstance(their, (tuple, list)):
-        assert type(mine) is type(their) and len(mine) == len(their)
-        for a, b in zip(mine, their, strict=True):
-            _assert_same(a, b, image_atol)
-        return
-    if not isinstance(their, torch.Tensor):
-        assert mine == their
-        return
-    assert type(mine).__name__ == type(their).__name__
-    assert mine.dtype == their.dtype and mine.shape == their.shape
-    for name in ("canvas_size", "clamping_mode"):
-        assert getattr(mine, name, None) == getattr(their, name, None)
-    if hasattr(their, "format"):
-        assert mine.format.name == their.format.name
-    atol = image_atol if type(their).__name__ == "Image" else 0
-    torch.testing.assert_close(
-        mine.as_subclass(torch.Tensor).double(),
-        their.as_subclass(torch.Tensor).double(),
-        rtol=0,
-        atol=atol,
-    )
-
-
 CASES = {
     "hflip": lambda v2: v2.RandomHorizontalFlip(p=1.0),
     "vflip": lambda v2: v2.RandomVerticalFlip(p=1.0),
@@ -89,7 +61,7 @@ CASES = {
 def test_transform_equals_torchvisions(case, box_format, box_dtype):
     mine = CASES[case](ours)(_sample(ours_tv, box_format, box_dtype))
     their = CASES[case](theirs)(_sample(theirs_tv, box_format, box_dtype))
-    _assert_same(mine, their, image_atol=1 if case.startswith("resize") else 0)
+    assert_same_typed(mine, their, image_atol=1 if case.startswith("resize") else 0)
 
 
 def test_random_flips_draw_as_torchvisions_under_one_seed():
@@ -99,7 +71,7 @@ def test_random_flips_draw_as_torchvisions_under_one_seed():
         mine = [build(ours)(_sample(ours_tv)) for _ in range(6)]
         torch.manual_seed(3)
         their = [build(theirs)(_sample(theirs_tv)) for _ in range(6)]
-        _assert_same(mine, their)
+        assert_same_typed(mine, their)
 
 
 def test_a_plain_tensor_is_the_image_only_without_a_typed_one():
@@ -145,4 +117,4 @@ def test_pil_to_tensor_equals_torchvisions():
     their = theirs.PILToTensor()(
         pil, theirs_tv.BoundingBoxes(boxes_data, format="XYXY", canvas_size=(5, 7))
     )
-    _assert_same(mine, their)
+    assert_same_typed(mine, their)

@@ -8,6 +8,7 @@ import numpy as np
 import PIL.Image
 import pytest
 import torch
+from typed_compare import assert_same_typed
 
 from vdata import tv_tensors as ours_tv
 from vdata.transforms.v2 import _augment as ours_aug
@@ -45,31 +46,6 @@ def _as_tensor(value):
     if isinstance(value, PIL.Image.Image):
         return torch.from_numpy(np.array(value))
     return value.as_subclass(torch.Tensor)
-
-
-def _assert_same(mine, their, atol=0.0):
-    """Same type, dtype, shape and metadata; values equal within ``atol``."""
-    if isinstance(their, dict):
-        assert mine.keys() == their.keys()
-        for key in their:
-            _assert_same(mine[key], their[key], atol)
-        return
-    if isinstance(their, (tuple, list)):
-        assert len(mine) == len(their)
-        for m, t in zip(mine, their, strict=True):
-            _assert_same(m, t, atol)
-        return
-    if not isinstance(their, (torch.Tensor, PIL.Image.Image)):
-        assert mine == their
-        return
-    assert type(mine).__name__ == type(their).__name__
-    if isinstance(their, PIL.Image.Image):
-        assert mine.mode == their.mode
-    for field in ("canvas_size", "clamping_mode"):
-        assert getattr(mine, field, None) == getattr(their, field, None)
-    mine, their = _as_tensor(mine), _as_tensor(their)
-    assert mine.dtype == their.dtype and mine.shape == their.shape
-    torch.testing.assert_close(mine.double(), their.double(), atol=atol, rtol=0)
 
 
 def _run_both(name, kwargs, make_input, seed, their_kwargs=None):
@@ -124,7 +100,7 @@ IMAGES = {
 @pytest.mark.parametrize("image", ["uint8", "float", "plain", "pil", "video"])
 def test_random_erasing_matches(kwargs, image):
     for seed in SEEDS:
-        _assert_same(*_run_both("RandomErasing", kwargs, IMAGES[image], seed))
+        assert_same_typed(*_run_both("RandomErasing", kwargs, IMAGES[image], seed))
 
 
 def test_random_erasing_detection_sample_matches():
@@ -132,7 +108,7 @@ def test_random_erasing_detection_sample_matches():
         mine, their = _run_both(
             "RandomErasing", dict(p=1.0), lambda lib: _detection_sample(lib, UINT8), seed
         )
-        _assert_same(mine, their)
+        assert_same_typed(mine, their)
 
 
 def test_erase_functional_matches():
@@ -141,7 +117,7 @@ def test_erase_functional_matches():
         image_ours, image_theirs = make(ours_tv), make(tv)
         if _as_tensor(image_ours).ndim >= 3 and _as_tensor(image_ours).shape[-3] != 3:
             continue
-        _assert_same(
+        assert_same_typed(
             ours_aug.erase(image_ours, 2, 3, 5, 7, v), TF.erase(image_theirs, 2, 3, 5, 7, v)
         )
 
@@ -167,7 +143,7 @@ def test_mixup_cutmix_match(name, batch, alpha):
     for seed in SEEDS:
         sample = lambda lib: (BATCHES[batch](lib), labels)  # noqa: E731
         mine, their = _run_both(name, dict(alpha=alpha, num_classes=5), sample, seed)
-        _assert_same(mine, their)
+        assert_same_typed(mine, their)
 
 
 @pytest.mark.parametrize("name", ["MixUp", "CutMix"])
@@ -178,7 +154,7 @@ def test_mixup_cutmix_probability_labels_in_dict_match(name):
         return {"image": lib.Image(BATCH / 255), "labels": probabilities}
 
     for seed in SEEDS:
-        _assert_same(*_run_both(name, {}, sample, seed))
+        assert_same_typed(*_run_both(name, {}, sample, seed))
 
 
 # --- JPEG -----------------------------------------------------------------------------------
@@ -197,7 +173,7 @@ def test_jpeg_matches_within_codec_tolerance(image, quality):
     # Ours encodes with PIL, torchvision with its own libjpeg binding: allow a level or two.
     for seed in SEEDS[:2]:
         mine, their = _run_both("JPEG", dict(quality=quality), JPEG_INPUTS[image], seed)
-        _assert_same(mine, their, atol=2)
+        assert_same_typed(mine, their, image_atol=2, atol=2)
         assert (_as_tensor(mine).double() - _as_tensor(their).double()).abs().mean() < 0.5
 
 
@@ -233,16 +209,16 @@ def test_sanitize_keypoints_matches(points, labels_getter):
             "ids": torch.arange(len(points)) * 10,
         }
 
-    _assert_same(*_run_both("SanitizeKeyPoints", dict(labels_getter=labels_getter), sample, 0))
+    assert_same_typed(*_run_both("SanitizeKeyPoints", dict(labels_getter=labels_getter), sample, 0))
 
 
 def test_sanitize_keypoints_functional_matches():
     for points in (POINTS, GROUPS):
         mine = ours_meta.sanitize_keypoints(ours_tv.KeyPoints(points, canvas_size=(20, 28)))
         their = TF.sanitize_keypoints(tv.KeyPoints(points, canvas_size=(20, 28)))
-        _assert_same(mine, their)
+        assert_same_typed(mine, their)
         mine = ours_meta.sanitize_keypoints(points, canvas_size=(20, 28))
-        _assert_same(mine, TF.sanitize_keypoints(points, canvas_size=(20, 28)))
+        assert_same_typed(mine, TF.sanitize_keypoints(points, canvas_size=(20, 28)))
 
 
 @pytest.mark.parametrize("mode", ["soft", "hard", None])
@@ -250,7 +226,7 @@ def test_set_clamping_mode_matches(mode):
     mine, their = _run_both(
         "SetClampingMode", dict(clamping_mode=mode), lambda lib: _detection_sample(lib, UINT8), 0
     )
-    _assert_same(mine, their)
+    assert_same_typed(mine, their)
 
 
 # --- auto-augment policies ------------------------------------------------------------------
@@ -293,7 +269,7 @@ POLICY_IMAGES = {
 def test_policies_match(name, kwargs, their_kwargs, image):
     for seed in SEEDS:
         mine, their = _run_both(name, kwargs, POLICY_IMAGES[image], seed, their_kwargs)
-        _assert_same(mine, their)
+        assert_same_typed(mine, their)
 
 
 @pytest.mark.parametrize("name", ["AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix"])
@@ -302,7 +278,7 @@ def test_policies_keep_the_rest_of_a_sample(name):
         return {"image": lib.Image(UINT8), "label": torch.tensor(3), "name": "x"}
 
     for seed in SEEDS:
-        _assert_same(*_run_both(name, {}, sample, seed))
+        assert_same_typed(*_run_both(name, {}, sample, seed))
 
 
 def test_policy_fill_by_type_matches():
@@ -316,7 +292,7 @@ def test_policy_fill_by_type_matches():
                 seed,
                 dict(fill={tv.Image: 200, "others": 30}),
             )
-            _assert_same(mine, their)
+            assert_same_typed(mine, their)
 
 
 # --- errors ---------------------------------------------------------------------------------

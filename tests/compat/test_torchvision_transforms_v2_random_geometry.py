@@ -4,10 +4,10 @@ one uint8 level), and the same generator state afterwards."""
 
 import warnings
 
-import numpy as np
 import PIL.Image
 import pytest
 import torch
+from typed_compare import assert_same_typed
 
 from vdata import tv_tensors as ours_tv
 from vdata.transforms.v2 import _crop_functional as ours_F
@@ -34,38 +34,6 @@ def _sample(module, box_format="XYXY", box_dtype=torch.float32):
         "keypoints": module.KeyPoints(points, canvas_size=(24, 36)),
         "labels": torch.tensor([1, 2, 3]),
     }
-
-
-def _assert_same(mine, their, image_atol=0):
-    if isinstance(their, dict):
-        assert mine.keys() == their.keys()
-        for key in their:
-            _assert_same(mine[key], their[key], image_atol)
-        return
-    if isinstance(their, (tuple, list)):
-        assert type(mine) is type(their) and len(mine) == len(their)
-        for a, b in zip(mine, their, strict=True):
-            _assert_same(a, b, image_atol)
-        return
-    if not isinstance(their, (torch.Tensor, PIL.Image.Image)):
-        assert mine == their
-        return
-    if isinstance(their, PIL.Image.Image):
-        assert isinstance(mine, PIL.Image.Image) and mine.size == their.size
-        mine, their = torch.from_numpy(np.array(mine)), torch.from_numpy(np.array(their))
-    assert type(mine).__name__ == type(their).__name__
-    assert mine.dtype == their.dtype and mine.shape == their.shape
-    if hasattr(their, "canvas_size"):
-        assert tuple(mine.canvas_size) == tuple(their.canvas_size)
-    if hasattr(their, "format"):
-        assert mine.format.name == their.format.name
-    atol = image_atol if type(their).__name__ in ("Image", "Video", "Tensor") else 0
-    torch.testing.assert_close(
-        mine.as_subclass(torch.Tensor).double(),
-        their.as_subclass(torch.Tensor).double(),
-        rtol=0,
-        atol=atol,
-    )
 
 
 def _tv_of(module):
@@ -108,7 +76,7 @@ def test_same_output_as_torchvision_under_a_seed(name, box):
     for seed in range(6):
         mine, mine_next = _run(mine_t, ours_tv, box, seed)
         their, their_next = _run(their_t, tv, box, seed)
-        _assert_same(mine, their, image_atol=atol)
+        assert_same_typed(mine, their, image_atol=atol)
         assert torch.equal(mine_next, their_next)  # the same number of draws
 
 
@@ -134,7 +102,7 @@ def test_multi_crops_as_torchvision(name):
     with warnings.catch_warnings(record=True) as their_warnings:
         warnings.simplefilter("always")
         their = their_t(their_sample["image"], their_sample["keypoints"], 5)
-    _assert_same(mine, their)
+    assert_same_typed(mine, their)
     assert [str(w.message) for w in mine_warnings] == [str(w.message) for w in their_warnings]
     for key in ("boxes", "masks"):
         with pytest.raises(TypeError) as mine_error:
@@ -164,7 +132,7 @@ def test_resized_crop_functional_as_torchvision(size, box):
         for region in [(3, 5, 15, 20), (-2, 30, 10, 10)]:
             mine = ours_F.resized_crop(mine_inputs[key], *region, size)
             their = theirs.functional.resized_crop(their_inputs[key], *region, size)
-            _assert_same(mine, their, image_atol=1)
+            assert_same_typed(mine, their, image_atol=1)
 
 
 @pytest.mark.parametrize("vertical_flip", [False, True])
@@ -172,11 +140,11 @@ def test_five_and_ten_crop_functionals_as_torchvision(vertical_flip):
     mine_inputs, their_inputs = _as_inputs(ours_tv), _as_inputs(tv)
     for key in ("image", "tensor", "pil", "video"):
         for size in (7, [9], (11, 13)):
-            _assert_same(
+            assert_same_typed(
                 ours_F.five_crop(mine_inputs[key], size),
                 theirs.functional.five_crop(their_inputs[key], size),
             )
-            _assert_same(
+            assert_same_typed(
                 ours_F.ten_crop(mine_inputs[key], size, vertical_flip),
                 theirs.functional.ten_crop(their_inputs[key], size, vertical_flip),
             )

@@ -3,6 +3,7 @@ the same constructors and operations."""
 
 import pytest
 import torch
+from typed_compare import assert_same_typed
 
 from vdata import tv_tensors as ours
 
@@ -29,19 +30,6 @@ def _metadata(value):
             attribute = getattr(value, name)
             fields[name] = getattr(attribute, "name", attribute)  # enums by name
     return fields
-
-
-def _assert_same(mine, their):
-    if isinstance(their, (tuple, list)):
-        assert type(mine) is type(their) and len(mine) == len(their)
-        for a, b in zip(mine, their, strict=True):
-            _assert_same(a, b)
-        return
-    assert type(mine).__name__ == type(their).__name__
-    assert mine.dtype == their.dtype and torch.equal(
-        mine.as_subclass(torch.Tensor), their.as_subclass(torch.Tensor)
-    )
-    assert _metadata(mine) == _metadata(their)
 
 
 def _pairs():
@@ -71,16 +59,16 @@ def _pairs():
 def test_operations_keep_or_drop_the_type_as_torchvisions(kind, pair, operation, return_type):
     mine, their = pair
     with ours.set_return_type(return_type), theirs.set_return_type(return_type):
-        _assert_same(OPERATIONS[operation](mine), OPERATIONS[operation](their))
+        assert_same_typed(OPERATIONS[operation](mine), OPERATIONS[operation](their))
 
 
 def test_constructors_agree_on_shapes_and_errors():
-    _assert_same(
+    assert_same_typed(
         ours.BoundingBoxes([1, 2, 3, 4], format="cxcywh", canvas_size=(5, 5)),
         theirs.BoundingBoxes([1, 2, 3, 4], format="cxcywh", canvas_size=(5, 5)),
     )
-    _assert_same(ours.Image(torch.zeros(4, 5)), theirs.Image(torch.zeros(4, 5)))
-    _assert_same(
+    assert_same_typed(ours.Image(torch.zeros(4, 5)), theirs.Image(torch.zeros(4, 5)))
+    assert_same_typed(
         ours.KeyPoints([1.0, 2.0], canvas_size=(3, 3)),
         theirs.KeyPoints([1.0, 2.0], canvas_size=(3, 3)),
     )
@@ -98,7 +86,7 @@ def test_constructors_agree_on_shapes_and_errors():
 
 def test_wrap_agrees():
     data = torch.ones(3, 4)
-    _assert_same(
+    assert_same_typed(
         ours.wrap(
             data,
             like=ours.BoundingBoxes(data, format="XYWH", canvas_size=(4, 4)),
