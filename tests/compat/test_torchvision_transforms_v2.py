@@ -118,3 +118,22 @@ def test_pil_to_tensor_equals_torchvisions():
         pil, theirs_tv.BoundingBoxes(boxes_data, format="XYXY", canvas_size=(5, 7))
     )
     assert_same_typed(mine, their)
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (torch.uint16, torch.uint8),
+        (torch.uint8, torch.uint16),
+        (torch.uint8, torch.int32),
+        (torch.int16, torch.uint8),
+        (torch.int32, torch.int16),
+    ],
+)
+def test_to_dtype_scales_integers_by_bits_as_torchvision(source, target):
+    values = torch.tensor([[[0, 3, 100, 127, 255]]]).to(source)
+    if source == torch.uint16:
+        values = values * 257
+    mine = ours.functional.to_dtype(ours_tv.Image(values), target, scale=True)
+    their = theirs.functional.to_dtype(theirs_tv.Image(values), target, scale=True)
+    assert_same_typed(mine, their)

@@ -50,3 +50,11 @@ def test_wrapper_refuses_datasets_it_does_not_know():
         wrap_dataset_for_transforms_v2(FakeData(2))
     with pytest.raises(TypeError, match=r"subclasses of vdata\.datasets\.VisionDataset"):
         wrap_dataset_for_transforms_v2(torch.utils.data.TensorDataset(torch.zeros(2)))
+
+
+def test_wrapped_kitti_image_without_objects_has_int64_labels(kitti_root):
+    label = kitti_root / "Kitti" / "raw" / "training" / "label_2" / "000000.txt"
+    label.write_text("")
+    _, target = wrap_dataset_for_transforms_v2(Kitti(kitti_root))[0]
+    assert target["labels"].dtype == torch.int64 and target["labels"].shape == (0,)
+    assert target["boxes"].shape == (0, 4)

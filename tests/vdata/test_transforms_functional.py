@@ -529,3 +529,15 @@ def test_non_images_are_rejected_with_their_type():
         F.hflip([[1, 2]])
     with pytest.raises(TypeError, match=r"got Tensor\[5\]"):
         F.resize(torch.zeros(5), 2)
+
+
+def test_pad_of_an_empty_image_and_a_fill_the_dtype_cannot_hold():
+    empty = torch.zeros(3, 0, 5, dtype=torch.uint8)
+    assert F.pad(empty, [1]).shape == (3, 2, 7)
+    image = torch.zeros(1, 2, 2, dtype=torch.uint8)
+    for fill in (300, -1):
+        with pytest.raises(ValueError, match=f"fill {fill} does not fit the image's dtype"):
+            F.pad(image, [1], fill=fill)
+    with pytest.raises(RuntimeError):  # what torch (and so torchvision) raises
+        F.pad(image, [1], fill=256)
+    assert F.pad(image, [1], fill=255)[0, 0, 0] == 255

@@ -307,3 +307,16 @@ def test_transform_rejects_integer_images_and_wrong_channel_counts():
         transform([torch.zeros(3, 10, 10, dtype=torch.uint8)])
     with pytest.raises(ValueError, match=r"images\[1\] must be a Tensor\[C, H, W\] with C = 3"):
         transform([torch.zeros(3, 10, 10), torch.zeros(1, 10, 10)])
+
+
+def test_resized_heatmap_peaks_of_non_finite_maps_stay_inside_the_map():
+    heatmaps = torch.randn(1, 3, 14, 14, generator=torch.Generator().manual_seed(1))
+    heatmaps[0, 0, 3, 4] = float("nan")
+    heatmaps[0, 1] = float("-inf")
+    heatmaps[0, 2, 9, 2] = float("inf")
+    height, width = torch.tensor([30]), torch.tensor([20])
+    y, x, value = resized_heatmap_peaks(heatmaps, height, width)
+    assert (y < 30).all() and (x < 20).all()
+    resized = F.interpolate(heatmaps, size=(30, 20), mode="bicubic")[0]
+    first_nan = resized[0].flatten().isnan().nonzero()[0, 0]  # argmax takes NaN as the largest
+    assert (y[0, 0] * 20 + x[0, 0]).item() == first_nan.item() and value[0, 0].isnan()

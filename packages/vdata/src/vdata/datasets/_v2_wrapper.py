@@ -123,7 +123,7 @@ def _coco(dataset: CocoDetection, target_keys: Any) -> Wrapper:
             masks = [decode_segmentation(obj["segmentation"], *canvas) for obj in objects]
             target["masks"] = tv_tensors.Mask(torch.stack([torch.from_numpy(m) for m in masks]))
         if "labels" in keys:
-            target["labels"] = torch.tensor(fields["category_id"])
+            target["labels"] = torch.tensor(fields["category_id"], dtype=torch.int64)
         for key in keys - {"image_id", "boxes", "masks", "labels"}:
             target[key] = fields[key]
         return image, target
@@ -148,7 +148,9 @@ def _voc_detection(dataset: VOCDetection, target_keys: Any) -> Wrapper:
             boxes = [[int(box[c]) for c in corners] for box in fields["bndbox"]]
             out["boxes"] = tv_tensors.BoundingBoxes(boxes, format="XYXY", canvas_size=_size(image))
         if "labels" in keys:
-            out["labels"] = torch.tensor([index_of[name] for name in fields["name"]])
+            out["labels"] = torch.tensor(
+                [index_of[name] for name in fields["name"]], dtype=torch.int64
+            )
         return image, out
 
     return wrapper
@@ -183,7 +185,9 @@ def _kitti(dataset: Kitti, target_keys: Any) -> Wrapper:
                 fields.get("bbox", torch.zeros(0, 4)), format="XYXY", canvas_size=_size(image)
             )
         if "labels" in keys:
-            target["labels"] = torch.tensor([index_of[t] for t in fields.get("type", [])])
+            target["labels"] = torch.tensor(
+                [index_of[t] for t in fields.get("type", [])], dtype=torch.int64
+            )
         for key in keys - {"boxes", "labels"}:
             target[key] = fields.get(key, [])
         return image, target

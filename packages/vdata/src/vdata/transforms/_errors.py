@@ -9,3 +9,8 @@ written against torchvision (``except TypeError``) keeps working.
 class ArgumentTypeError(ValueError, TypeError):
     """A bad argument value: a ``ValueError`` that is also the ``TypeError`` torchvision raises
     for it."""
+
+
+class ArgumentRuntimeError(ValueError, RuntimeError):
+    """A bad argument value that torch itself reports as ``RuntimeError`` (a fill an integer
+    image cannot hold): a ``ValueError`` that is also that ``RuntimeError``."""

@@ -10,6 +10,7 @@ import torch.nn.functional as nnf
 from PIL import Image
 from torch import Tensor
 
+from ._errors import ArgumentRuntimeError
 from ._image import (
     PIL_FILTERS,
     Fill,
@@ -178,7 +179,8 @@ def pad(
         return pil_from_array(np.pad(array, widths, mode=padding_mode), img)
     if padding_mode == "constant":
         value = tensor_fill(fill, img, torch.float64)
-        if value.dim() == 0 and img.dtype != torch.bool and _representable(value, img.dtype):
+        _check_fill_fits(value, img.dtype, fill)
+        if value.dim() == 0 and img.dtype != torch.bool and img.numel() > 0:
             # torch's own constant pad: one pass, several times faster than filling and copying.
             out = nnf.pad(
                 img.reshape(-1, height, width), [left, right, top, bottom], value=float(value)
@@ -200,12 +202,15 @@ def pad(
     return img.index_select(-2, rows).index_select(-1, cols)
 
 
-def _representable(value: Tensor, dtype: torch.dtype) -> bool:
-    """Whether ``value`` converts to ``dtype`` as a cast would (torch's pad refuses others)."""
-    if dtype.is_floating_point:
-        return True
+def _check_fill_fits(value: Tensor, dtype: torch.dtype, fill: Fill) -> None:
+    """A fill an integer image cannot hold would wrap around: refuse it, as torch does."""
+    if dtype.is_floating_point or dtype == torch.bool:
+        return
     info = torch.iinfo(dtype)
-    return info.min <= float(value) <= info.max and float(value) == int(value)
+    if bool(((value < info.min) | (value > info.max)).any()):
+        raise ArgumentRuntimeError(
+            f"fill {fill} does not fit the image's dtype {dtype} ({info.min} to {info.max})"
+        )
 
 
 def crop(img: ImageType, top: int, left: int, height: int, width: int) -> ImageType:

@@ -150,7 +150,9 @@ def resized_heatmap_peaks(
     known = known[:, :, None, None]
     # Room for rounding between the bound and the evaluated values.
     bound.add_(bound.abs().add_(known.abs() + 1).mul_(1e-5))
-    candidate = torch.nonzero((bound >= known) & holds_pixels)
+    # `not below` rather than `at least`: a non-finite map (NaN bound or peak) keeps its cells,
+    # so its peak is the first NaN as argmax over the resized map finds it.
+    candidate = torch.nonzero(~(bound < known) & holds_pixels)
     del bound
     roi = candidate[:, 0]
     map_id = roi * num_maps + candidate[:, 1]
@@ -163,7 +165,8 @@ def resized_heatmap_peaks(
     )
     width_of_map = widths[roi_of_map]
     last = heights[roi_of_map] * width_of_map
-    flat_index = torch.where(peaks == best[map_id], y * width_of_map[map_id] + x, last[map_id])
+    at_best = (peaks == best[map_id]) | (peaks.isnan() & best[map_id].isnan())
+    flat_index = torch.where(at_best, y * width_of_map[map_id] + x, last[map_id])
     first = last.scatter_reduce(0, map_id, flat_index, reduce="amin", include_self=True)
     x = first % width_of_map
     y = torch.div(first, width_of_map, rounding_mode="floor")

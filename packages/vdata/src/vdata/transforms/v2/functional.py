@@ -334,7 +334,22 @@ def _to_dtype_image(inpt: Tensor, dtype: torch.dtype, scale: bool) -> Tensor:
     if dtype.is_floating_point and not inpt.is_floating_point():
         # v2 multiplies by the reciprocal of the largest value (v1 divides by it).
         return inpt.to(dtype).mul_(1.0 / torch.iinfo(inpt.dtype).max)
+    if not dtype.is_floating_point and not inpt.is_floating_point():
+        return _shift_value_bits(inpt, dtype)
     return F1.convert_image_dtype(inpt, dtype)
+
+
+def _value_bits(dtype: torch.dtype) -> int:
+    return 1 if dtype == torch.bool else torch.iinfo(dtype).bits - int(torch.iinfo(dtype).min < 0)
+
+
+def _shift_value_bits(inpt: Tensor, dtype: torch.dtype) -> Tensor:
+    """Integer to integer by whole bits, as v2 scales (any widths, uint16 and uint32 too)."""
+    shift = _value_bits(inpt.dtype) - _value_bits(dtype)
+    # In int64: torch has no shifts for uint16 and uint32, and every value fits.
+    wide = inpt.to(torch.int64)
+    shifted = wide.bitwise_right_shift(shift) if shift > 0 else wide.bitwise_left_shift(-shift)
+    return shifted.to(dtype)
 
 
 @register_kernel(to_dtype, Tensor)
