@@ -18,9 +18,8 @@ from torch.utils._pytree import tree_flatten, tree_unflatten
 
 from ... import tv_tensors
 from .. import functional as F1
-from ._color import query_chw
 from ._dispatch import _dispatch, _image_kernel, register_kernel
-from ._transform import RandomApplyTransform, Transform, is_pure_tensor, query_size
+from ._transform import RandomApplyTransform, Transform, is_pure_tensor, query_chw, query_size
 from ._transforms import _default_labels
 
 # --- functionals ----------------------------------------------------------------------------

@@ -10,10 +10,8 @@ from typing import Any, ClassVar
 import PIL.Image
 import torch
 
-from ... import tv_tensors
-from .. import functional as F1
 from . import _color_functional as CF
-from ._transform import RandomApplyTransform, Transform, is_pure_tensor
+from ._transform import RandomApplyTransform, Transform, query_chw
 
 Range = tuple[float, float]
 
@@ -24,23 +22,6 @@ _JITTER_OPS = (
     ("saturation_factor", CF.adjust_saturation),
     ("hue_factor", CF.adjust_hue),
 )
-
-
-def query_chw(flat_inputs: list[Any]) -> tuple[int, int, int]:
-    """The one ``(channels, height, width)`` of the images and videos of a sample; TypeError
-    when there is none, ValueError when they disagree."""
-    image_like = (tv_tensors.Image, tv_tensors.Video, PIL.Image.Image)
-    chws = {
-        tuple(F1.get_dimensions(inpt))
-        for inpt in flat_inputs
-        if isinstance(inpt, image_like) or is_pure_tensor(inpt)
-    }
-    if not chws:
-        raise TypeError("No image or video was found in the sample")
-    if len(chws) > 1:
-        raise ValueError(f"Found multiple CxHxW dimensions in the sample: {sorted(chws)}")
-    channels, height, width = chws.pop()
-    return channels, height, width
 
 
 def _uniform(bounds: Sequence[float]) -> float:

@@ -11,6 +11,7 @@ import torch
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
 from ... import tv_tensors
+from .. import functional as F1
 from .._base import Transform as _ModuleTransform
 from .._base import compose_repr
 from . import functional as F
@@ -22,9 +23,17 @@ def is_pure_tensor(inpt: Any) -> bool:
     return isinstance(inpt, torch.Tensor) and not isinstance(inpt, tv_tensors.TVTensor)
 
 
+def _the_one(found: set[tuple[int, ...]], nothing: str, what: str) -> tuple[int, ...]:
+    if not found:
+        raise TypeError(nothing)
+    if len(found) > 1:
+        raise ValueError(f"Found multiple {what} dimensions in the sample: {sorted(found)}")
+    return found.pop()
+
+
 def query_size(flat_inputs: Sequence[Any]) -> tuple[int, int]:
     """The one ``(height, width)`` of the inputs that have a size (images, videos, masks, the
-    canvas of boxes and points); ValueError when they disagree or none has one."""
+    canvas of boxes and points); ValueError when they disagree, TypeError when none has one."""
     sized = (
         PIL.Image.Image,
         tv_tensors.Image,
@@ -38,12 +47,22 @@ def query_size(flat_inputs: Sequence[Any]) -> tuple[int, int]:
         for inpt in flat_inputs
         if isinstance(inpt, sized) or is_pure_tensor(inpt)
     }
-    if not sizes:
-        raise TypeError("No image, video, mask, bounding box or keypoint was found in the sample")
-    if len(sizes) > 1:
-        raise ValueError(f"Found multiple HxW dimensions in the sample: {sorted(sizes)}")
-    height, width = sizes.pop()
+    nothing = "No image, video, mask, bounding box or keypoint was found in the sample"
+    height, width = _the_one(sizes, nothing, "HxW")
     return height, width
+
+
+def query_chw(flat_inputs: Sequence[Any]) -> tuple[int, int, int]:
+    """The one ``(channels, height, width)`` of the images and videos of a sample; TypeError
+    when there is none, ValueError when they disagree."""
+    image_like = (tv_tensors.Image, tv_tensors.Video, PIL.Image.Image)
+    chws = {
+        tuple(F1.get_dimensions(inpt))
+        for inpt in flat_inputs
+        if isinstance(inpt, image_like) or is_pure_tensor(inpt)
+    }
+    channels, height, width = _the_one(chws, "No image or video was found in the sample", "CxHxW")
+    return channels, height, width
 
 
 class Transform(_ModuleTransform):
