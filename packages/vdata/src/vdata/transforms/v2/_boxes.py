@@ -79,28 +79,26 @@ def _shift(boxes: Tensor, format: BoundingBoxFormat, dx: float, dy: float) -> Te
     return boxes + torch.tensor(step, dtype=boxes.dtype, device=boxes.device)
 
 
-def hflip(boxes: Tensor, format: BoundingBoxFormat, canvas_size: tuple[int, int]) -> Tensor:
+def _flip(boxes: Tensor, format: BoundingBoxFormat, extent: int, axis: int) -> Tensor:
+    """Boxes mirrored along ``axis`` (0: x, 1: y) of a canvas ``extent`` long on it."""
     check_axis_aligned(format, "flipping")
-    width, out = canvas_size[1], boxes.clone()
+    out = boxes.clone()
+    start, size = boxes[..., axis], boxes[..., axis + 2]
     if format == XYXY:
-        out[..., 0], out[..., 2] = width - boxes[..., 2], width - boxes[..., 0]
+        out[..., axis], out[..., axis + 2] = extent - size, extent - start
     elif format == XYWH:
-        out[..., 0] = width - boxes[..., 0] - boxes[..., 2]
-    else:
-        out[..., 0] = width - boxes[..., 0]
+        out[..., axis] = extent - start - size
+    else:  # CXCYWH: the centre moves, the size stays
+        out[..., axis] = extent - start
     return out
+
+
+def hflip(boxes: Tensor, format: BoundingBoxFormat, canvas_size: tuple[int, int]) -> Tensor:
+    return _flip(boxes, format, canvas_size[1], 0)
 
 
 def vflip(boxes: Tensor, format: BoundingBoxFormat, canvas_size: tuple[int, int]) -> Tensor:
-    check_axis_aligned(format, "flipping")
-    height, out = canvas_size[0], boxes.clone()
-    if format == XYXY:
-        out[..., 1], out[..., 3] = height - boxes[..., 3], height - boxes[..., 1]
-    elif format == XYWH:
-        out[..., 1] = height - boxes[..., 1] - boxes[..., 3]
-    else:
-        out[..., 1] = height - boxes[..., 1]
-    return out
+    return _flip(boxes, format, canvas_size[0], 1)
 
 
 def resize(
@@ -156,16 +154,18 @@ def sanitize_mask(
 
 
 # Points are pixel positions (0 to width - 1), as torchvision treats them; boxes are edges.
-def points_hflip(points: Tensor, canvas_size: tuple[int, int]) -> Tensor:
+def _points_flip(points: Tensor, extent: int, axis: int) -> Tensor:
     out = points.clone()
-    out[..., 0] = canvas_size[1] - 1 - points[..., 0]
+    out[..., axis] = extent - 1 - points[..., axis]
     return out
+
+
+def points_hflip(points: Tensor, canvas_size: tuple[int, int]) -> Tensor:
+    return _points_flip(points, canvas_size[1], 0)
 
 
 def points_vflip(points: Tensor, canvas_size: tuple[int, int]) -> Tensor:
-    out = points.clone()
-    out[..., 1] = canvas_size[0] - 1 - points[..., 1]
-    return out
+    return _points_flip(points, canvas_size[0], 1)
 
 
 def points_resize(
