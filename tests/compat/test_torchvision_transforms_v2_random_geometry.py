@@ -189,3 +189,24 @@ def test_same_argument_errors_as_torchvision(make):
     with pytest.raises(type(their_error.value)) as mine_error:
         make(ours)
     assert str(mine_error.value) == str(their_error.value)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.int64])
+def test_iou_crop_takes_the_same_crop_as_torchvision_over_many_seeds(dtype):
+    # The crops are searched for all trials at once; each seed has its own boxes, so the
+    # first passing trial, and how many numbers it drew, vary from seed to seed.
+    for seed in range(40):
+        generator = torch.Generator().manual_seed(seed)
+        count = int(torch.randint(1, 12, (1,), generator=generator))
+        corners = torch.rand(count, 2, generator=generator) * torch.tensor([100.0, 70.0])
+        sides = torch.rand(count, 2, generator=generator) * 30 + 1
+        boxes = torch.cat([corners, corners + sides], dim=1).to(dtype)
+        outputs = []
+        for module, tv_module in ((ours, ours_tv), (theirs, tv)):
+            torch.manual_seed(seed)
+            transform = module.RandomIoUCrop(sampler_options=[0.0, 0.3, 0.5, 0.7, 0.9])
+            image = tv_module.Image(torch.zeros(1, 80, 120, dtype=torch.uint8))
+            sample = (image, tv_module.BoundingBoxes(boxes, format="XYXY", canvas_size=(80, 120)))
+            outputs.append((transform(sample), torch.rand(2)))
+        assert_same_typed(outputs[0][0], outputs[1][0])
+        assert torch.equal(outputs[0][1], outputs[1][1])

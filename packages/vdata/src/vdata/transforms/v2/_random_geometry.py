@@ -306,15 +306,16 @@ def _upcast(values: torch.Tensor) -> torch.Tensor:
     return values if values.dtype in (torch.int32, torch.int64) else values.int()
 
 
-def _iou_with(boxes: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
-    """IoU of each XYXY box with one XYXY region, computed as ``torchvision.ops.box_iou``."""
-    boxes, region = _upcast(boxes), _upcast(region)
+def _ious_with(boxes: torch.Tensor, regions: torch.Tensor) -> torch.Tensor:
+    """IoU ``[R, N]`` of each XYXY region ``[R, 4]`` with each XYXY box ``[N, 4]``, computed as
+    ``torchvision.ops.box_iou`` computes it (in the boxes' dtype, narrow ones upcast)."""
+    boxes, regions = _upcast(boxes), _upcast(regions)
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    region_area = (region[2] - region[0]) * (region[3] - region[1])
-    sides = _upcast(torch.min(boxes[:, 2:], region[2:]) - torch.max(boxes[:, :2], region[:2]))
-    sides = sides.clamp(min=0)
-    inter = sides[:, 0] * sides[:, 1]
-    return inter / (area + region_area - inter)
+    region_area = (regions[:, 2] - regions[:, 0]) * (regions[:, 3] - regions[:, 1])
+    top_left = torch.max(boxes[None, :, :2], regions[:, None, :2])
+    sides = _upcast(torch.min(boxes[None, :, 2:], regions[:, None, 2:]) - top_left).clamp(min=0)
+    inter = sides[..., 0] * sides[..., 1]
+    return inter / (area[None, :] + region_area[:, None] - inter)
 
 
 class RandomIoUCrop(Transform):
@@ -355,25 +356,57 @@ class RandomIoUCrop(Transform):
                 "and bounding boxes. Sample can also contain masks."
             )
 
-    def _trial(self, height: int, width: int, xyxy: torch.Tensor, min_iou: float) -> dict | None:
-        r = self.min_scale + (self.max_scale - self.min_scale) * torch.rand(2)
-        new_w, new_h = int(width * r[0]), int(height * r[1])
-        # torchvision divides by zero here; an empty crop is just a failed trial.
-        if new_h == 0 or not self.min_aspect_ratio <= new_w / new_h <= self.max_aspect_ratio:
+    def _first_crop(self, height: int, width: int, xyxy: torch.Tensor, min_iou: float):
+        """The first of ``trials`` crops that passes, or None; the random numbers are those
+        torchvision draws one trial at a time (two for a size, two more for an offset when the
+        size's aspect ratio passes), drawn at once and the generator left where it would be."""
+        state = torch.get_rng_state()
+        draws = torch.rand(2 * self.trials, 2)
+        scales = self.min_scale + (self.max_scale - self.min_scale) * draws
+        sizes = (scales * torch.tensor([width, height])).long()
+        pairs = sizes.tolist()
+        trial_draws, used = [], 0
+        for _ in range(self.trials):
+            new_w, new_h = pairs[used]
+            # torchvision divides by zero on an empty height; here it is a failed trial.
+            if new_h == 0 or not self.min_aspect_ratio <= new_w / new_h <= self.max_aspect_ratio:
+                used += 1
+            else:
+                trial_draws.append(used)
+                used += 2
+        crop = self._first_passing(height, width, xyxy, min_iou, draws, sizes, trial_draws)
+        torch.set_rng_state(state)
+        torch.rand(2 * (used if crop is None else crop.pop("used")))
+        return crop
+
+    @staticmethod
+    def _first_passing(height, width, xyxy, min_iou, draws, sizes, trial_draws):
+        if not trial_draws:
             return None
-        r = torch.rand(2)
-        left, top = int((width - new_w) * r[0]), int((height - new_h) * r[1])
+        at = torch.tensor(trial_draws)
+        new_w, new_h = sizes[at].unbind(dim=1)
+        left = ((width - new_w) * draws[at + 1, 0]).long()
+        top = ((height - new_h) * draws[at + 1, 1]).long()
         right, bottom = left + new_w, top + new_h
-        if left == right or top == bottom:
+        boxes = xyxy.cpu()
+        cx, cy = 0.5 * (boxes[:, 0] + boxes[:, 2]), 0.5 * (boxes[:, 1] + boxes[:, 3])
+        within = (left[:, None] < cx) & (cx < right[:, None]) & (top[:, None] < cy)
+        within &= cy < bottom[:, None]
+        regions = torch.stack([left, top, right, bottom], dim=1).to(boxes.dtype)
+        best = torch.where(within, _ious_with(boxes, regions), -torch.inf).amax(dim=1)
+        # A NaN IoU passes, as torchvision's `ious.max() < min_iou` lets it.
+        passing = (new_w > 0) & (new_h > 0) & within.any(dim=1) & ~(best < min_iou)
+        if not passing.any():
             return None
-        cx, cy = 0.5 * (xyxy[..., 0] + xyxy[..., 2]), 0.5 * (xyxy[..., 1] + xyxy[..., 3])
-        within = (left < cx) & (cx < right) & (top < cy) & (cy < bottom)
-        if not within.any():
-            return None
-        region = torch.tensor([left, top, right, bottom], dtype=xyxy.dtype, device=xyxy.device)
-        if _iou_with(xyxy[within], region).max() < min_iou:
-            return None
-        return {"top": top, "left": left, "height": new_h, "width": new_w, "within": within}
+        first = int(passing.nonzero()[0])
+        return {
+            "top": int(top[first]),
+            "left": int(left[first]),
+            "height": int(new_h[first]),
+            "width": int(new_w[first]),
+            "within": within[first].to(xyxy.device),
+            "used": trial_draws[first] + 2,
+        }
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         height, width = query_size(flat_inputs)
@@ -385,10 +418,9 @@ class RandomIoUCrop(Transform):
             min_iou = self.sampler_options[index]
             if min_iou >= 1.0:
                 return {}
-            for _ in range(self.trials):
-                params = self._trial(height, width, xyxy, min_iou)
-                if params is not None:
-                    return params
+            params = self._first_crop(height, width, xyxy, min_iou)
+            if params is not None:
+                return params
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
         if not params:
