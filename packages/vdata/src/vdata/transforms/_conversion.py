@@ -166,6 +166,13 @@ def normalize(
     std_t = torch.as_tensor(std, dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
     if (std_t == 0).any():
         raise ValueError(f"std must not contain zeros (in {tensor.dtype}), got {std}")
-    if not inplace:
-        tensor = tensor.clone()
-    return tensor.sub_(mean_t).div_(std_t)
+    return subtract_into_contiguous(tensor, mean_t, inplace).div_(std_t)
+
+
+def subtract_into_contiguous(tensor: Tensor, value: Tensor, inplace: bool = False) -> Tensor:
+    """``tensor - value``, in place or into a new contiguous tensor: images from PIL are
+    channel-interleaved views, on which torch's broadcast arithmetic is 4-5x slower."""
+    if inplace:
+        return tensor.sub_(value)
+    out = torch.empty(tensor.shape, dtype=tensor.dtype, device=tensor.device)
+    return torch.sub(tensor, value, out=out)

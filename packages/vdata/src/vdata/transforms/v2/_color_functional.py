@@ -20,6 +20,7 @@ from torch import Tensor
 
 from ... import tv_tensors
 from .. import functional as F1
+from .._conversion import subtract_into_contiguous
 from .._image import max_value
 from ._dispatch import _dispatch, _image_kernel, register_kernel
 from .functional import to_dtype
@@ -171,6 +172,9 @@ def _permute_tensor(image: Tensor, permutation: Sequence[int]) -> Tensor:
 
 
 def _permute_pil(image: PIL.Image.Image, permutation: Sequence[int]) -> PIL.Image.Image:
+    if image.mode in ("RGB", "RGBA") and sorted(permutation) == list(range(len(image.mode))):
+        bands = image.split()  # a band per letter of these modes
+        return PIL.Image.merge(image.mode, [bands[channel] for channel in permutation])
     return F1.to_pil_image(_permute_tensor(F1.pil_to_tensor(image), permutation))
 
 
@@ -565,8 +569,7 @@ def _normalize_tensor(image: Tensor, mean, std, inplace: bool = False) -> Tensor
     if _has_zero_std(std):
         raise ValueError("std evaluated to zero, leading to division by zero.")
     mean_t, std_t = _per_channel(mean, image), _per_channel(std, image)
-    centred = image.sub_(mean_t) if inplace else image.sub(mean_t)
-    return centred.div_(std_t)
+    return subtract_into_contiguous(image, mean_t, inplace).div_(std_t)
 
 
 _register(normalize, _normalize_tensor, None)
