@@ -94,28 +94,43 @@ def adjust_saturation(img: ImageType, saturation_factor: float) -> ImageType:
     return blend(img, rgb_to_grayscale(img), saturation_factor)
 
 
-def _rgb_to_hsv(rgb: Tensor) -> Tensor:
-    r, g, b = rgb.unbind(-3)
-    value = rgb.amax(dim=-3)
-    chroma = value - rgb.amin(dim=-3)
-    gray = chroma == 0  # hue and saturation are 0 for greys
-    saturation = torch.where(gray, 0.0, chroma / torch.where(value == 0, 1.0, value))
-    safe = torch.where(gray, 1.0, chroma)
-    hue = torch.where(
-        value == r,
-        (g - b) / safe,
-        torch.where(value == g, 2.0 + (b - r) / safe, 4.0 + (r - g) / safe),
-    )
-    hue = torch.where(gray, 0.0, (hue / 6.0).remainder(1.0))
-    return torch.stack((hue, saturation, value), dim=-3)
+# For each HSV sector (0..5) the index into (v, p, q, t) of red, green and blue.
+_HSV_SECTORS = ((0, 2, 1, 1, 3, 0), (3, 0, 0, 2, 1, 1), (1, 1, 3, 0, 0, 2))
 
 
-def _hsv_to_rgb(hsv: Tensor) -> Tensor:
-    # Closed form: channel n = v - v s clamp(min(k, 4 - k), 0, 1), k = (n + 6 h) mod 6.
-    hue, saturation, value = (t.unsqueeze(-3) for t in hsv.unbind(-3))
-    n = torch.tensor([5.0, 3.0, 1.0], dtype=hsv.dtype, device=hsv.device).reshape(3, 1, 1)
-    k = (n + 6.0 * hue).remainder(6.0)
-    return value - value * saturation * torch.minimum(k, 4.0 - k).clamp(0.0, 1.0)
+def rgb_to_hsv(image: Tensor) -> Tensor:
+    """HSV ``[..., 3, H, W]`` in ``[0, 1]`` of float RGB in ``[0, 1]``, computed as
+    torchvision computes it (both its transform APIs agree)."""
+    red, green, _ = image.unbind(dim=-3)
+    low, high = torch.aminmax(image, dim=-3)
+    grey = high == low  # hue and saturation are 0; the safe divisors below avoid NaNs
+    spread = high - low
+    ones = torch.ones_like(high)
+    saturation = spread / torch.where(grey, ones, high)
+    divisor = torch.where(grey, ones, spread).unsqueeze(-3)
+    rc, gc, bc = ((high.unsqueeze(-3) - image) / divisor).unbind(dim=-3)
+    red_max, green_max = high == red, high == green
+    hue = torch.where(red_max, bc - gc, torch.where(green_max, rc + 2.0 - bc, gc + 4.0 - rc))
+    hue = hue.mul(1.0 / 6.0).add_(1.0).fmod_(1.0)
+    return torch.stack((hue, saturation, high), dim=-3)
+
+
+def hsv_to_rgb(hsv: Tensor) -> Tensor:
+    """Float RGB of float HSV ``[..., 3, H, W]``, by the six sectors of the hue circle."""
+    hue, saturation, value = hsv.unbind(dim=-3)
+    hue6 = hue.mul(6)
+    sector = torch.floor(hue6)
+    fraction = hue6.sub_(sector)
+    sector = sector.to(torch.int32).remainder_(6)
+    s_times_f = saturation * fraction
+    one_minus_s = 1.0 - saturation
+    q = (1.0 - s_times_f).mul_(value).clamp_(0.0, 1.0)
+    t = s_times_f.add_(one_minus_s).mul_(value).clamp_(0.0, 1.0)
+    p = one_minus_s.mul_(value).clamp_(0.0, 1.0)
+    candidates = torch.stack((value, p, q, t), dim=-3)
+    table = torch.tensor(_HSV_SECTORS, dtype=torch.long, device=hsv.device)
+    index = table[:, sector].movedim(0, -3)
+    return candidates.gather(-3, index)
 
 
 def adjust_hue(img: ImageType, hue_factor: float) -> ImageType:
@@ -136,9 +151,9 @@ def adjust_hue(img: ImageType, hue_factor: float) -> ImageType:
         return Image.merge("HSV", (hue, saturation, value)).convert(img.mode)
     if img.size(-3) == 1:
         return img
-    hsv = _rgb_to_hsv(convert_image_dtype(img, torch.float32))
+    hsv = rgb_to_hsv(convert_image_dtype(img, torch.float32))
     hue = (hsv[..., 0, :, :] + hue_factor).remainder(1.0)
-    rgb = _hsv_to_rgb(torch.stack((hue, hsv[..., 1, :, :], hsv[..., 2, :, :]), dim=-3))
+    rgb = hsv_to_rgb(torch.stack((hue, hsv[..., 1, :, :], hsv[..., 2, :, :]), dim=-3))
     return convert_image_dtype(rgb, img.dtype)
 
 

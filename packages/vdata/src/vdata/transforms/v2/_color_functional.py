@@ -20,6 +20,7 @@ from torch import Tensor
 
 from ... import tv_tensors
 from .. import functional as F1
+from .._color import hsv_to_rgb, rgb_to_hsv
 from .._conversion import subtract_into_contiguous
 from .._image import max_value
 from ._dispatch import _dispatch, _image_kernel, register_kernel
@@ -27,8 +28,6 @@ from .functional import to_dtype
 
 _COLOUR_TYPES = (Tensor, tv_tensors.Image, tv_tensors.Video)
 _LUMA_WEIGHTS = (0.2989, 0.587, 0.114)
-# For each HSV sector (0..5) the index into (v, p, q, t) of red, green and blue.
-_HSV_SECTORS = ((0, 2, 1, 1, 3, 0), (3, 0, 0, 2, 1, 1), (1, 1, 3, 0, 0, 2))
 _VALUE_BITS = {
     torch.uint8: 8,
     torch.int8: 7,
@@ -238,38 +237,6 @@ def adjust_hue(inpt: Any, hue_factor: float) -> Any:
     return _dispatch(adjust_hue, inpt, hue_factor=hue_factor)
 
 
-def _rgb_to_hsv(image: Tensor) -> Tensor:
-    red, green, _ = image.unbind(dim=-3)
-    low, high = torch.aminmax(image, dim=-3)
-    grey = high == low  # hue and saturation are 0; the safe divisors below avoid NaNs
-    spread = high - low
-    ones = torch.ones_like(high)
-    saturation = spread / torch.where(grey, ones, high)
-    divisor = torch.where(grey, ones, spread).unsqueeze(-3)
-    rc, gc, bc = ((high.unsqueeze(-3) - image) / divisor).unbind(dim=-3)
-    red_max, green_max = high == red, high == green
-    hue = torch.where(red_max, bc - gc, torch.where(green_max, rc + 2.0 - bc, gc + 4.0 - rc))
-    hue = hue.mul(1.0 / 6.0).add_(1.0).fmod_(1.0)
-    return torch.stack((hue, saturation, high), dim=-3)
-
-
-def _hsv_to_rgb(hsv: Tensor) -> Tensor:
-    hue, saturation, value = hsv.unbind(dim=-3)
-    hue6 = hue.mul(6)
-    sector = torch.floor(hue6)
-    fraction = hue6.sub_(sector)
-    sector = sector.to(torch.int32).remainder_(6)
-    s_times_f = saturation * fraction
-    one_minus_s = 1.0 - saturation
-    q = (1.0 - s_times_f).mul_(value).clamp_(0.0, 1.0)
-    t = s_times_f.add_(one_minus_s).mul_(value).clamp_(0.0, 1.0)
-    p = one_minus_s.mul_(value).clamp_(0.0, 1.0)
-    candidates = torch.stack((value, p, q, t), dim=-3)
-    table = torch.tensor(_HSV_SECTORS, dtype=torch.long, device=hsv.device)
-    index = table[:, sector].movedim(0, -3)
-    return candidates.gather(-3, index)
-
-
 def _check_hue(hue_factor: float) -> None:
     if not -0.5 <= hue_factor <= 0.5:
         raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
@@ -279,10 +246,10 @@ def _hue_tensor(image: Tensor, hue_factor: float) -> Tensor:
     _check_hue(hue_factor)
     if _check_channels(image) == 1 or image.numel() == 0:
         return image
-    hsv = _rgb_to_hsv(to_dtype(image, torch.float32, scale=True))
+    hsv = rgb_to_hsv(to_dtype(image, torch.float32, scale=True))
     hue, saturation, value = hsv.unbind(dim=-3)
     hue = hue.add(hue_factor).remainder_(1.0)
-    rgb = _hsv_to_rgb(torch.stack((hue, saturation, value), dim=-3))
+    rgb = hsv_to_rgb(torch.stack((hue, saturation, value), dim=-3))
     return to_dtype(rgb, image.dtype, scale=True)
 
 
