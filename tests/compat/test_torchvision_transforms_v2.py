@@ -137,3 +137,49 @@ def test_to_dtype_scales_integers_by_bits_as_torchvision(source, target):
     mine = ours.functional.to_dtype(ours_tv.Image(values), target, scale=True)
     their = theirs.functional.to_dtype(theirs_tv.Image(values), target, scale=True)
     assert_same_typed(mine, their)
+
+
+@pytest.mark.parametrize("interpolation", ["NEAREST", "NEAREST_EXACT", "BILINEAR", "BICUBIC"])
+def test_resize_of_masks_keeps_nearest_exact_only_as_torchvision(interpolation):
+    # 5 -> 7 rows: "nearest" and "nearest-exact" pick different source rows.
+    mask = torch.arange(5 * 3, dtype=torch.uint8).reshape(1, 5, 3)
+    mine = ours.functional.resize(
+        ours_tv.Mask(mask), [7, 4], interpolation=getattr(ours.InterpolationMode, interpolation)
+    )
+    their = theirs.functional.resize(
+        theirs_tv.Mask(mask), [7, 4], interpolation=getattr(theirs.InterpolationMode, interpolation)
+    )
+    assert_same_typed(mine, their)
+
+
+def _random_boxes(dtype, count=500):
+    values = torch.rand(count, 4, generator=torch.Generator().manual_seed(0)) * 300 - 20
+    return values.to(dtype) if dtype.is_floating_point else values.round().to(dtype)
+
+
+BOX_OPS = {
+    "hflip": lambda F: F.horizontal_flip,
+    "vflip": lambda F: F.vertical_flip,
+    "resize": lambda F: lambda boxes: F.resize(boxes, [150, 170]),
+    "crop": lambda F: lambda boxes: F.crop(boxes, 10, 20, 120, 130),
+    "pad": lambda F: lambda boxes: F.pad(boxes, [5, 7, 9, 11]),
+    "to_xyxy": lambda F: lambda boxes: F.convert_bounding_box_format(boxes, new_format="XYXY"),
+    "to_xywh": lambda F: lambda boxes: F.convert_bounding_box_format(boxes, new_format="XYWH"),
+    "to_cxcywh": lambda F: lambda boxes: F.convert_bounding_box_format(boxes, new_format="CXCYWH"),
+    "clamp": lambda F: F.clamp_bounding_boxes,
+}
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.int64])
+@pytest.mark.parametrize("box_format", ["XYXY", "XYWH", "CXCYWH"])
+@pytest.mark.parametrize("name", BOX_OPS)
+def test_box_kernels_round_as_torchvision_on_random_values(name, box_format, dtype):
+    # Random values, not round ones: the order of operations shows in the last bits.
+    boxes = _random_boxes(dtype)
+    mine = BOX_OPS[name](ours.functional)(
+        ours_tv.BoundingBoxes(boxes, format=box_format, canvas_size=(200, 250))
+    )
+    their = BOX_OPS[name](theirs.functional)(
+        theirs_tv.BoundingBoxes(boxes, format=box_format, canvas_size=(200, 250))
+    )
+    assert_same_typed(mine, their)

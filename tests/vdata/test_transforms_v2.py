@@ -109,12 +109,6 @@ def test_functionals_dispatch_on_type_and_accept_registered_kernels():
     assert v2.Resize(4)(torch.zeros(1).as_subclass(Heatmap)).shape == (1,)
 
 
-def test_rotated_boxes_are_refused_clearly():
-    boxes = tvt.BoundingBoxes([[1.0, 1.0, 2.0, 2.0, 30.0]], format="XYWHR", canvas_size=(5, 5))
-    with pytest.raises(NotImplementedError, match=r"rotated boxes \(XYWHR\) is not supported"):
-        F.horizontal_flip(boxes)
-
-
 def test_to_image_and_to_dtype():
     array = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)
     from_array = v2.ToImage()(array)

@@ -143,7 +143,7 @@ def test_random_iou_crop_refuses_rotated_boxes():
     sample["boxes"] = tv_tensors.BoundingBoxes(
         [[20.0, 20.0, 10.0, 10.0, 30.0]], format="CXCYWHR", canvas_size=(40, 50)
     )
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError, match="Cannot convert between rotated and unrotated"):
         R.RandomIoUCrop()(sample)
 
 

@@ -3,14 +3,21 @@ masks and key points together, whatever container holds them (typed by ``vdata.t
 
 Built so far: geometry (flips, Resize, RandomResize, RandomShortestSize, ScaleJitter,
 CenterCrop, RandomCrop, RandomResizedCrop, RandomIoUCrop, RandomZoomOut, FiveCrop, TenCrop,
-Pad), colour (ColorJitter, RandomPhotometricDistort, Grayscale, ..., GaussianBlur,
+Pad), warps (RandomRotation, RandomAffine, RandomPerspective, ElasticTransform), colour
+(ColorJitter, RandomPhotometricDistort, Grayscale, RGB, ..., GaussianBlur,
 GaussianNoise, Normalize), augmentation (RandomErasing, MixUp, CutMix, JPEG, AutoAugment,
-RandAugment, TrivialAugmentWide, AugMix), conversions (ToImage, PILToTensor, ToDtype,
-ToPureTensor) and the box and point utilities (ConvertBoundingBoxFormat, ClampBoundingBoxes,
-ClampKeyPoints, SanitizeBoundingBoxes, SanitizeKeyPoints, SetClampingMode), for axis-aligned
-boxes. ``functional`` has their functionals and ``register_kernel``.
+RandAugment, TrivialAugmentWide, AugMix), containers (Compose, RandomApply, RandomChoice,
+RandomOrder), conversions (ToImage, PILToTensor, ToPILImage, ToDtype, ToPureTensor, and the
+deprecated ToTensor and ConvertImageDtype), Identity, Lambda, LinearTransformation,
+UniformTemporalSubsample, and the box and point utilities (ConvertBoundingBoxFormat,
+ClampBoundingBoxes, ClampKeyPoints, SanitizeBoundingBoxes, SanitizeKeyPoints, SetClampingMode),
+for axis-aligned boxes. ``functional`` has their functionals, the per-kind kernels
+(``resize_image``, ``resize_bounding_boxes``, ...) and ``register_kernel``; ``check_type``,
+``has_any``, ``has_all``, ``get_bounding_boxes``, ``get_keypoints``, ``query_size`` and
+``query_chw`` help to write new transforms.
 """
 
+from ..functional import InterpolationMode
 from . import functional
 from ._augment import JPEG, CutMix, MixUp, RandomErasing
 from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
@@ -30,7 +37,10 @@ from ._color import (
     RandomPosterize,
     RandomSolarize,
 )
+from ._containers import RandomApply, RandomChoice, RandomOrder
+from ._conversions import RGB, ConvertImageDtype, ToPILImage, ToTensor
 from ._keypoint_meta import SanitizeKeyPoints, SetClampingMode
+from ._misc import Identity, Lambda, LinearTransformation
 from ._random_geometry import (
     FiveCrop,
     RandomCrop,
@@ -42,7 +52,8 @@ from ._random_geometry import (
     ScaleJitter,
     TenCrop,
 )
-from ._transform import Compose, RandomApplyTransform, Transform, query_size
+from ._temporal import UniformTemporalSubsample
+from ._transform import Compose, RandomApplyTransform, Transform, query_chw, query_size
 from ._transforms import (
     CenterCrop,
     ClampBoundingBoxes,
@@ -58,9 +69,12 @@ from ._transforms import (
     ToImage,
     ToPureTensor,
 )
+from ._utils import check_type, get_bounding_boxes, get_keypoints, has_all, has_any
+from ._warp_transforms import ElasticTransform, RandomAffine, RandomPerspective, RandomRotation
 
 __all__ = [
     "JPEG",
+    "RGB",
     "AugMix",
     "AutoAugment",
     "AutoAugmentPolicy",
@@ -70,20 +84,29 @@ __all__ = [
     "ColorJitter",
     "Compose",
     "ConvertBoundingBoxFormat",
+    "ConvertImageDtype",
     "CutMix",
+    "ElasticTransform",
     "FiveCrop",
     "GaussianBlur",
     "GaussianNoise",
     "Grayscale",
+    "Identity",
+    "InterpolationMode",
+    "Lambda",
+    "LinearTransformation",
     "MixUp",
     "Normalize",
     "PILToTensor",
     "Pad",
     "RandAugment",
     "RandomAdjustSharpness",
+    "RandomAffine",
+    "RandomApply",
     "RandomApplyTransform",
     "RandomAutocontrast",
     "RandomChannelPermutation",
+    "RandomChoice",
     "RandomCrop",
     "RandomEqualize",
     "RandomErasing",
@@ -91,10 +114,13 @@ __all__ = [
     "RandomHorizontalFlip",
     "RandomInvert",
     "RandomIoUCrop",
+    "RandomOrder",
+    "RandomPerspective",
     "RandomPhotometricDistort",
     "RandomPosterize",
     "RandomResize",
     "RandomResizedCrop",
+    "RandomRotation",
     "RandomShortestSize",
     "RandomSolarize",
     "RandomVerticalFlip",
@@ -107,9 +133,18 @@ __all__ = [
     "TenCrop",
     "ToDtype",
     "ToImage",
+    "ToPILImage",
     "ToPureTensor",
+    "ToTensor",
     "Transform",
     "TrivialAugmentWide",
+    "UniformTemporalSubsample",
+    "check_type",
     "functional",
+    "get_bounding_boxes",
+    "get_keypoints",
+    "has_all",
+    "has_any",
+    "query_chw",
     "query_size",
 ]

@@ -2,8 +2,8 @@
 (torchvision 0.29's names, arguments, operations and random draws).
 
 They transform one image or video per sample (a plain tensor, a PIL image, an ``Image`` or a
-``Video``) and refuse samples with boxes, masks or key points. Tensor warps resample as
-torchvision's v2 kernels do (the same grid arithmetic), so results agree to the last bit.
+``Video``) and refuse samples with boxes, masks or key points. The warps are the v2
+``affine`` and ``rotate``, so results agree with torchvision's to the last bit.
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from typing import Any
 
 import PIL.Image
 import torch
-import torch.nn.functional as nnf
 from torch import Tensor
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
 from ... import tv_tensors
 from .. import functional as F1
-from .._image import PIL_FILTERS, interpolation_mode, max_value, pil_fill
+from .._image import interpolation_mode, max_value
 from . import _color_functional as CF
-from ._dispatch import _image_kernel, _plain
+from ._dispatch import _plain
 from ._transform import Transform, is_pure_tensor
+from ._warp_functional import affine, rotate
+from ._warp_transforms import fill_of, fill_table
 
 
 class AutoAugmentPolicy(Enum):
@@ -38,124 +39,11 @@ class AutoAugmentPolicy(Enum):
 # --- the operations -------------------------------------------------------------------------
 
 
-def _inverse_affine(
-    center: Sequence[float], angle: float, translate: Sequence[float], shear: Sequence[float]
-) -> list[float]:
-    """``(a, b, c, d, e, f)`` taking an output point to its source (``x = a u + b v + c``,
-    ``y = d u + e v + f``) for a rotation by ``angle`` (clockwise, degrees), shears along x
-    then y (degrees) about ``center``, then a shift by ``translate``. The closed form is
-    torchvision's, term by term, so that the float32 grids agree exactly."""
-    rot, shear_x, shear_y = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
-    tan_x, cos_y = math.tan(shear_x), math.cos(shear_y)
-    # The forward map's linear part [[p, q], [r, s]] has determinant 1.
-    p = math.cos(rot - shear_y) / cos_y
-    q = -(p * tan_x + math.sin(rot))
-    r = math.sin(rot - shear_y) / cos_y
-    s = math.cos(rot) - r * tan_x
-    (cx, cy), (tx, ty) = center, translate
-    moved_x, moved_y = cx + tx, cy + ty
-    return [
-        s,
-        -q,
-        cx - s * moved_x - (-q) * moved_y,
-        -r,
-        p,
-        cy - (-r) * moved_x - p * moved_y,
-    ]
-
-
-def _sampling_grid(matrix: list[float], width: int, height: int, dtype: torch.dtype) -> Tensor:
-    """grid_sample's ``[1, H, W, 2]`` grid for ``matrix`` in coordinates centred on the
-    image, built as torchvision builds it (the same float operations in the same order)."""
-    theta = torch.tensor(matrix, dtype=dtype).reshape(1, 2, 3)
-    points = torch.empty(1, height, width, 3, dtype=dtype)
-    points[..., 0].copy_(torch.linspace((1.0 - width) * 0.5, (width - 1.0) * 0.5, steps=width))
-    ys = torch.linspace((1.0 - height) * 0.5, (height - 1.0) * 0.5, steps=height)
-    points[..., 1].copy_(ys.unsqueeze_(-1))
-    points[..., 2].fill_(1)
-    scaled = theta.transpose(1, 2).div_(torch.tensor([0.5 * width, 0.5 * height], dtype=dtype))
-    return points.view(1, height * width, 3).bmm(scaled).view(1, height, width, 2)
-
-
-def _check_tensor_warp(image: Tensor, mode: str, fill: Any) -> None:
-    if isinstance(fill, (tuple, list)):
-        if len(fill) > 1 and len(fill) != image.shape[-3]:
-            raise ValueError(
-                "The number of elements in 'fill' cannot broadcast to match the number of "
-                f"channels of the image ({len(fill)} != {image.shape[-3]})"
-            )
-    elif fill is not None and not isinstance(fill, (int, float)):
-        raise ValueError("Argument fill should be either int, float, tuple or list")
-    if mode not in ("nearest", "bilinear"):
-        raise ValueError(f"Interpolation mode '{mode}' is unsupported with Tensor input")
-
-
-def _warp_tensor(image: Tensor, matrix: list[float], mode: str, fill: Any) -> Tensor:
-    """``image`` (``[..., C, H, W]``) resampled through the centred inverse ``matrix``;
-    ``fill`` (None: zeros) colours what comes from outside the image."""
-    _check_tensor_warp(image, mode, fill)
-    if image.numel() == 0:
-        return image
-    shape = image.shape
-    dtype = image.dtype if image.is_floating_point() else torch.float32
-    grid = _sampling_grid(matrix, shape[-1], shape[-2], dtype).to(image.device)
-    batch = image.reshape(-1, *shape[-3:]).to(dtype)
-    grid = grid.expand(batch.shape[0], -1, -1, -1)
-    if fill is not None:  # a channel of ones marks what was sampled inside the image
-        batch = torch.cat((batch, batch.new_ones(batch.shape[0], 1, *shape[-2:])), dim=1)
-    out = nnf.grid_sample(batch, grid, mode=mode, padding_mode="zeros", align_corners=False)
-    if fill is not None:
-        out, inside = out[:, :-1], out[:, -1:].expand_as(out[:, :-1])
-        values = fill if isinstance(fill, (tuple, list)) else [float(fill)]
-        colour = torch.tensor(values, dtype=dtype, device=out.device).view(1, -1, 1, 1)
-        if mode == "nearest":
-            out = torch.where(inside < 0.5, colour.expand_as(out), out)
-        else:
-            out = out.sub(colour).mul_(inside).add_(colour)
-    if not image.is_floating_point():
-        out = out.round_().to(image.dtype)
-    return out.reshape(shape)
-
-
-def _affine_op(image: Any, center: Sequence[float] | None, mode: str, fill: Any, **motion: Any):
-    """An affine warp of a PIL image or a tensor (``motion``: ``angle``, ``translate`` and
-    ``shear``); ``center`` in pixels from the top-left corner, default the image centre."""
-    if isinstance(image, PIL.Image.Image):
-        pivot = (image.width * 0.5, image.height * 0.5) if center is None else center
-        matrix = _inverse_affine(pivot, **motion)
-        colour = pil_fill(fill, image)
-        return image.transform(
-            image.size, PIL.Image.Transform.AFFINE, matrix, PIL_FILTERS[mode], fillcolor=colour
-        )
-    height, width = image.shape[-2:]
-    pivot = (0.0, 0.0) if center is None else (center[0] - width * 0.5, center[1] - height * 0.5)
-    return _warp_tensor(image, _inverse_affine(pivot, **motion), mode, fill)
-
-
-def _rotate_op(image: Any, angle: float, mode: str, fill: Any):
-    """Rotate counter-clockwise by ``angle`` degrees about the centre, keeping the size."""
-    if isinstance(image, PIL.Image.Image):
-        return F1.rotate(image, angle, mode, fill=fill)
-    angle = angle % 360
-    square = image.shape[-1] == image.shape[-2]
-    if angle == 0:
-        return image.clone()
-    if angle == 180 or (square and angle in (90, 270)):  # exact: a permutation of the pixels
-        return torch.rot90(image, k=int(angle) // 90, dims=(-2, -1))
-    matrix = _inverse_affine((0.0, 0.0), -angle, (0.0, 0.0), (0.0, 0.0))
-    return _warp_tensor(image, matrix, mode, fill)
-
-
-_affine_kernel = _image_kernel(_affine_op)
-_rotate_kernel = _image_kernel(_rotate_op)
-
-
 def _shear(axis: int) -> Callable:
     def op(image: Any, magnitude: float, mode: str, fill: Any) -> Any:
         shear = [0.0, 0.0]
         shear[axis] = math.degrees(math.atan(magnitude))
-        motion = dict(angle=0.0, translate=(0, 0), shear=shear)
-        return _affine_kernel(image, center=(0, 0), mode=mode, fill=fill, **motion)
+        return affine(image, 0.0, [0, 0], 1.0, shear, interpolation=mode, fill=fill, center=[0, 0])
 
     return op
 
@@ -164,8 +52,7 @@ def _translate(axis: int) -> Callable:
     def op(image: Any, magnitude: float, mode: str, fill: Any) -> Any:
         shift = [0, 0]
         shift[axis] = int(magnitude)
-        motion = dict(angle=0.0, translate=shift, shear=(0.0, 0.0))
-        return _affine_kernel(image, center=None, mode=mode, fill=fill, **motion)
+        return affine(image, 0.0, shift, 1.0, [0.0, 0.0], interpolation=mode, fill=fill)
 
     return op
 
@@ -192,7 +79,9 @@ _OPERATIONS: dict[str, Callable] = {
     "ShearY": _shear(1),
     "TranslateX": _translate(0),
     "TranslateY": _translate(1),
-    "Rotate": lambda image, magnitude, mode, fill: _rotate_kernel(image, magnitude, mode, fill),
+    "Rotate": lambda image, magnitude, mode, fill: rotate(
+        image, magnitude, interpolation=mode, fill=fill
+    ),
     "Brightness": _factor(CF.adjust_brightness),
     "Color": _factor(CF.adjust_saturation),
     "Contrast": _factor(CF.adjust_contrast),
@@ -277,23 +166,6 @@ _AUGMIX_SPACE = {**_AUGMIX_PARTIAL_SPACE, **{k: _AUGMIX_SPACE[k] for k in _ENHAN
 Fill = float | Sequence[float] | None
 
 
-def _fill_table(fill: Fill | Mapping[Any, Fill]) -> dict[Any, Any]:
-    """``fill`` as a dict from input type (or ``"others"``) to a number or a list of floats."""
-
-    def convert(value: Any) -> Any:
-        if value is not None and not isinstance(value, (int, float, tuple, list)):
-            raise TypeError(
-                "Got inappropriate fill arg, only Numbers, tuples, lists and dicts are allowed."
-            )
-        return (
-            value if value is None or isinstance(value, (int, float)) else list(map(float, value))
-        )
-
-    if isinstance(fill, Mapping):
-        return {key: convert(value) for key, value in fill.items()}
-    return {"others": convert(fill)}
-
-
 class _AutoAugmentBase(Transform):
     """Base of the policies: finds the sample's one image or video, augments it with
     :meth:`augment` and puts it back."""
@@ -306,7 +178,7 @@ class _AutoAugmentBase(Transform):
         self.interpolation = interpolation
         self._mode = interpolation_mode(interpolation).value
         self.fill = fill
-        self._fill = _fill_table(fill)
+        self._fill = fill_table(fill)
 
     def augment(self, image: Any) -> Any:
         """The augmented ``image``; all random draws of a call happen here."""
@@ -364,10 +236,7 @@ class _AutoAugmentBase(Transform):
         return self._signed(float(values[pick()]), signed)
 
     def _apply(self, image: Any, name: str, magnitude: float) -> Any:
-        # torchvision looks the fill up by the exact type, and silently uses None when the
-        # table has neither that type nor "others".
-        fill = self._fill.get(type(image), self._fill.get("others"))
-        return _OPERATIONS[name](image, magnitude, self._mode, fill)
+        return _OPERATIONS[name](image, magnitude, self._mode, fill_of(self._fill, image))
 
 
 def _policy_table(policy: AutoAugmentPolicy) -> list[tuple[tuple[str, float, int | None], ...]]:

@@ -411,7 +411,7 @@ class RandomIoUCrop(Transform):
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         height, width = query_size(flat_inputs)
         boxes = next(i for i in flat_inputs if isinstance(i, tv_tensors.BoundingBoxes))
-        _boxes.check_axis_aligned(boxes.format, "RandomIoUCrop")
+        # Rotated boxes raise torchvision's ValueError here (torchvision: at the first crop tried).
         xyxy = _boxes.convert_format(_plain(boxes), boxes.format, _boxes.XYXY)
         while True:
             index = int(torch.randint(low=0, high=len(self.sampler_options), size=(1,)))

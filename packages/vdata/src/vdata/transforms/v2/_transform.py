@@ -16,6 +16,7 @@ from .._base import Transform as _ModuleTransform
 from .._base import compose_repr
 from . import functional as F
 from ._dispatch import _kernel
+from ._utils import TypeOrCheck, check_type
 
 
 def is_pure_tensor(inpt: Any) -> bool:
@@ -71,13 +72,13 @@ class Transform(_ModuleTransform):
     ``check_inputs(flat_inputs)`` may refuse a sample.
 
     A call flattens its inputs (any nesting of tuples, lists and dicts), transforms the leaves
-    of the types in ``_transformed_types`` (tensors and PIL images; not ints, strings, ...)
-    and rebuilds the structure. A plain tensor is taken for an image only when it is the first
-    one and the sample holds no typed image, video or PIL image; other plain tensors (labels)
-    pass through.
+    of the types in ``_transformed_types`` (tensors and PIL images; not ints, strings, ...; a
+    check such as ``is_pure_tensor`` may stand for a type) and rebuilds the structure. A plain
+    tensor is taken for an image only when it is the first one and the sample holds no typed
+    image, video or PIL image; other plain tensors (labels) pass through.
     """
 
-    _transformed_types: ClassVar[tuple[type, ...]] = (torch.Tensor, PIL.Image.Image)
+    _transformed_types: ClassVar[tuple[TypeOrCheck, ...]] = (torch.Tensor, PIL.Image.Image)
 
     def check_inputs(self, flat_inputs: list[Any]) -> None:
         """Raise for a sample this transform cannot handle (the default accepts all)."""
@@ -99,7 +100,7 @@ class Transform(_ModuleTransform):
         take_pure_tensor = not any(isinstance(inpt, image_like) for inpt in flat_inputs)
         needs = []
         for inpt in flat_inputs:
-            if not isinstance(inpt, self._transformed_types):
+            if not check_type(inpt, self._transformed_types):
                 needs.append(False)
             elif is_pure_tensor(inpt):
                 needs.append(take_pure_tensor)

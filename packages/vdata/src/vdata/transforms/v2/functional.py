@@ -8,7 +8,7 @@ canvas size).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from torch import Tensor
 from ... import tv_tensors
 from .. import functional as F1
 from .._geometry import _resized_output_size, parse_padding
+from .._image import InterpolationMode, interpolation_mode
 from . import _boxes
 from ._dispatch import _dispatch, _plain, _register_images, register_kernel
 
@@ -105,7 +106,11 @@ def _resize_image(inpt, size, interpolation, max_size, antialias):
 
 
 def _resize_mask(inpt, size, interpolation, max_size, antialias):
-    return _resize_image(inpt, size, "nearest", max_size, antialias)
+    # Nearest neighbours: "nearest-exact" if asked for, any other mode becomes "nearest".
+    mode = interpolation_mode(interpolation)
+    if mode is not InterpolationMode.NEAREST_EXACT:
+        mode = InterpolationMode.NEAREST
+    return _resize_image(inpt, size, mode, max_size, False)
 
 
 _register_images(resize, _resize_image, _resize_mask)
@@ -114,7 +119,8 @@ _register_images(resize, _resize_image, _resize_mask)
 @register_kernel(resize, tv_tensors.BoundingBoxes)
 def _resize_boxes(boxes, size, interpolation=None, max_size=None, antialias=True):
     new_size = _output_size(boxes.canvas_size, size, max_size)
-    out = _boxes.resize(_plain(boxes), boxes.format, boxes.canvas_size, new_size)
+    canvas = boxes.canvas_size
+    out = _boxes.resize(_plain(boxes), boxes.format, canvas, new_size, boxes.clamping_mode)
     return tv_tensors.wrap(out, like=boxes, canvas_size=new_size)
 
 
@@ -328,12 +334,23 @@ def to_dtype(inpt: Tensor, dtype: torch.dtype = torch.float32, scale: bool = Fal
     return _dispatch(to_dtype, inpt, dtype, scale)
 
 
+def _in_memory_order(inpt: Tensor, op: Callable[[Tensor], Tensor]) -> Tensor:
+    """``op``, elementwise, on ``inpt`` permuted to its memory order and permuted back: torch
+    converts the channel-interleaved views of PIL images several times slower as they are."""
+    order = sorted(range(inpt.ndim), key=lambda dim: -inpt.stride(dim))
+    dense = inpt.permute(order)
+    if inpt.is_contiguous() or not dense.is_contiguous():
+        return op(inpt)
+    return op(dense).permute([order.index(dim) for dim in range(inpt.ndim)])
+
+
 def _to_dtype_image(inpt: Tensor, dtype: torch.dtype, scale: bool) -> Tensor:
     if not scale or inpt.dtype == dtype:
-        return inpt.to(dtype)
+        return _in_memory_order(inpt, lambda dense: dense.to(dtype))
     if dtype.is_floating_point and not inpt.is_floating_point():
         # v2 multiplies by the reciprocal of the largest value (v1 divides by it).
-        return inpt.to(dtype).mul_(1.0 / torch.iinfo(inpt.dtype).max)
+        reciprocal = 1.0 / torch.iinfo(inpt.dtype).max
+        return _in_memory_order(inpt, lambda dense: dense.to(dtype).mul_(reciprocal))
     if not dtype.is_floating_point and not inpt.is_floating_point():
         return _shift_value_bits(inpt, dtype)
     return F1.convert_image_dtype(inpt, dtype)
@@ -382,8 +399,9 @@ def to_pure_tensor(inpt: Tensor) -> Tensor:
     return _plain(inpt)
 
 
-# The colour and crop functionals live in their own modules, which build on the ones above:
+# The colour, crop and warp functionals live in their own modules, which build on the ones above:
 # imported last, they join this namespace as torchvision's do.
+from ..functional import to_pil_image  # noqa: E402
 from ._augment import erase, jpeg  # noqa: E402
 from ._color_functional import (  # noqa: E402
     adjust_brightness,
@@ -405,48 +423,264 @@ from ._color_functional import (  # noqa: E402
     solarize,
     to_grayscale,
 )
+from ._conversions import to_tensor  # noqa: E402
 from ._crop_functional import five_crop, resized_crop, ten_crop  # noqa: E402
+from ._kernels import (  # noqa: E402
+    adjust_brightness_image,
+    adjust_brightness_video,
+    adjust_contrast_image,
+    adjust_contrast_video,
+    adjust_gamma_image,
+    adjust_gamma_video,
+    adjust_hue_image,
+    adjust_hue_video,
+    adjust_saturation_image,
+    adjust_saturation_video,
+    adjust_sharpness_image,
+    adjust_sharpness_video,
+    autocontrast_image,
+    autocontrast_video,
+    center_crop_bounding_boxes,
+    center_crop_image,
+    center_crop_keypoints,
+    center_crop_mask,
+    center_crop_video,
+    convert_image_dtype,
+    crop_bounding_boxes,
+    crop_image,
+    crop_keypoints,
+    crop_mask,
+    crop_video,
+    equalize_image,
+    equalize_video,
+    erase_image,
+    erase_video,
+    five_crop_image,
+    five_crop_video,
+    gaussian_blur_image,
+    gaussian_blur_video,
+    gaussian_noise_image,
+    gaussian_noise_video,
+    grayscale_to_rgb_image,
+    horizontal_flip_bounding_boxes,
+    horizontal_flip_image,
+    horizontal_flip_keypoints,
+    horizontal_flip_mask,
+    horizontal_flip_video,
+    invert_image,
+    invert_video,
+    jpeg_image,
+    jpeg_video,
+    normalize_image,
+    normalize_video,
+    pad_bounding_boxes,
+    pad_image,
+    pad_keypoints,
+    pad_mask,
+    pad_video,
+    permute_channels_image,
+    permute_channels_video,
+    posterize_image,
+    posterize_video,
+    resize_bounding_boxes,
+    resize_image,
+    resize_keypoints,
+    resize_mask,
+    resize_video,
+    resized_crop_bounding_boxes,
+    resized_crop_image,
+    resized_crop_keypoints,
+    resized_crop_mask,
+    resized_crop_video,
+    rgb_to_grayscale_image,
+    solarize_image,
+    solarize_video,
+    ten_crop_image,
+    ten_crop_video,
+    to_dtype_image,
+    to_dtype_video,
+    vertical_flip_bounding_boxes,
+    vertical_flip_image,
+    vertical_flip_keypoints,
+    vertical_flip_mask,
+    vertical_flip_video,
+)
 from ._keypoint_meta import sanitize_keypoints  # noqa: E402
+from ._meta_functional import (  # noqa: E402
+    get_dimensions,
+    get_dimensions_image,
+    get_dimensions_video,
+    get_image_num_channels,
+    get_image_size,
+    get_num_channels,
+    get_num_channels_image,
+    get_num_channels_video,
+    get_num_frames,
+    get_num_frames_video,
+    get_size_bounding_boxes,
+    get_size_image,
+    get_size_keypoints,
+    get_size_mask,
+    get_size_video,
+)
+from ._temporal import uniform_temporal_subsample, uniform_temporal_subsample_video  # noqa: E402
+from ._transform import is_pure_tensor  # noqa: E402
+from ._warp_functional import (  # noqa: E402
+    affine,
+    elastic,
+    elastic_transform,
+    perspective,
+    rotate,
+)
+
+# torchvision's shorter names of the flips, kept as aliases.
+hflip, vflip = horizontal_flip, vertical_flip
 
 __all__ = [
+    "InterpolationMode",
     "adjust_brightness",
+    "adjust_brightness_image",
+    "adjust_brightness_video",
     "adjust_contrast",
+    "adjust_contrast_image",
+    "adjust_contrast_video",
     "adjust_gamma",
+    "adjust_gamma_image",
+    "adjust_gamma_video",
     "adjust_hue",
+    "adjust_hue_image",
+    "adjust_hue_video",
     "adjust_saturation",
+    "adjust_saturation_image",
+    "adjust_saturation_video",
     "adjust_sharpness",
+    "adjust_sharpness_image",
+    "adjust_sharpness_video",
+    "affine",
     "autocontrast",
+    "autocontrast_image",
+    "autocontrast_video",
     "center_crop",
+    "center_crop_bounding_boxes",
+    "center_crop_image",
+    "center_crop_keypoints",
+    "center_crop_mask",
+    "center_crop_video",
     "clamp_bounding_boxes",
     "clamp_keypoints",
     "convert_bounding_box_format",
+    "convert_image_dtype",
     "crop",
+    "crop_bounding_boxes",
+    "crop_image",
+    "crop_keypoints",
+    "crop_mask",
+    "crop_video",
+    "elastic",
+    "elastic_transform",
     "equalize",
+    "equalize_image",
+    "equalize_video",
     "erase",
+    "erase_image",
+    "erase_video",
     "five_crop",
+    "five_crop_image",
+    "five_crop_video",
     "gaussian_blur",
+    "gaussian_blur_image",
+    "gaussian_blur_video",
     "gaussian_noise",
+    "gaussian_noise_image",
+    "gaussian_noise_video",
+    "get_dimensions",
+    "get_dimensions_image",
+    "get_dimensions_video",
+    "get_image_num_channels",
+    "get_image_size",
+    "get_num_channels",
+    "get_num_channels_image",
+    "get_num_channels_video",
+    "get_num_frames",
+    "get_num_frames_video",
     "get_size",
+    "get_size_bounding_boxes",
+    "get_size_image",
+    "get_size_keypoints",
+    "get_size_mask",
+    "get_size_video",
     "grayscale_to_rgb",
+    "grayscale_to_rgb_image",
+    "hflip",
     "horizontal_flip",
+    "horizontal_flip_bounding_boxes",
+    "horizontal_flip_image",
+    "horizontal_flip_keypoints",
+    "horizontal_flip_mask",
+    "horizontal_flip_video",
     "invert",
+    "invert_image",
+    "invert_video",
+    "is_pure_tensor",
     "jpeg",
+    "jpeg_image",
+    "jpeg_video",
     "normalize",
+    "normalize_image",
+    "normalize_video",
     "pad",
+    "pad_bounding_boxes",
+    "pad_image",
+    "pad_keypoints",
+    "pad_mask",
+    "pad_video",
     "permute_channels",
+    "permute_channels_image",
+    "permute_channels_video",
+    "perspective",
     "pil_to_tensor",
     "posterize",
+    "posterize_image",
+    "posterize_video",
     "register_kernel",
     "resize",
+    "resize_bounding_boxes",
+    "resize_image",
+    "resize_keypoints",
+    "resize_mask",
+    "resize_video",
     "resized_crop",
+    "resized_crop_bounding_boxes",
+    "resized_crop_image",
+    "resized_crop_keypoints",
+    "resized_crop_mask",
+    "resized_crop_video",
     "rgb_to_grayscale",
+    "rgb_to_grayscale_image",
+    "rotate",
     "sanitize_bounding_boxes",
     "sanitize_keypoints",
     "solarize",
+    "solarize_image",
+    "solarize_video",
     "ten_crop",
+    "ten_crop_image",
+    "ten_crop_video",
     "to_dtype",
+    "to_dtype_image",
+    "to_dtype_video",
     "to_grayscale",
     "to_image",
+    "to_pil_image",
     "to_pure_tensor",
+    "to_tensor",
+    "uniform_temporal_subsample",
+    "uniform_temporal_subsample_video",
     "vertical_flip",
+    "vertical_flip_bounding_boxes",
+    "vertical_flip_image",
+    "vertical_flip_keypoints",
+    "vertical_flip_mask",
+    "vertical_flip_video",
+    "vflip",
 ]
