@@ -38,10 +38,10 @@ def _erase_image(inpt: Any, i: int, j: int, h: int, w: int, v: Tensor, inplace: 
     return F1.erase(inpt, i, j, h, w, v, inplace=inplace)
 
 
-def jpeg(inpt: Any, quality: int) -> Any:
+def jpeg(image: Any, quality: int) -> Any:
     """Compress an image (uint8 ``[..., 1 or 3, H, W]``, or PIL) to JPEG at ``quality``
     (1 to 100) and decode it again; PIL's codec does both."""
-    return _dispatch(jpeg, inpt, quality=quality)
+    return _dispatch(jpeg, image, quality=quality)
 
 
 def _jpeg_roundtrip(image: PIL.Image.Image, quality: int) -> PIL.Image.Image:

@@ -80,6 +80,9 @@ class Transform(_ModuleTransform):
 
     _transformed_types: ClassVar[tuple[TypeOrCheck, ...]] = (torch.Tensor, PIL.Image.Image)
 
+    def __init__(self) -> None:  # no arguments, as torchvision's; subclasses add theirs
+        pass
+
     def check_inputs(self, flat_inputs: list[Any]) -> None:
         """Raise for a sample this transform cannot handle (the default accepts all)."""
 

@@ -181,10 +181,10 @@ def _center_crop_geometry(inpt, output_size):
 
 
 def pad(
-    inpt: Any, padding: int | Sequence[int], fill: Any = 0, padding_mode: str = "constant"
+    inpt: Any, padding: int | Sequence[int], fill: Any = None, padding_mode: str = "constant"
 ) -> Any:
-    """Pad the borders (``padding`` as for the classic ``pad``); boxes and points move with
-    the image, and need ``padding_mode="constant"``."""
+    """Pad the borders (``padding`` as for the classic ``pad``; ``fill=None`` is 0); boxes and
+    points move with the image, and need ``padding_mode="constant"``."""
     return _dispatch(pad, inpt, padding, fill, padding_mode)
 
 
@@ -384,14 +384,14 @@ def _to_dtype_values(inpt, dtype=torch.float32, scale=False):
     return inpt.to(dtype)  # `to` keeps the type and metadata; values are never scaled
 
 
-def pil_to_tensor(inpt: PIL.Image.Image) -> Tensor:
+def pil_to_tensor(pic: PIL.Image.Image) -> Tensor:
     """A PIL image as a ``Tensor[C, H, W]`` of its own dtype, values unscaled: a channel-last
     view of the pixels, as torchvision's v2 returns it (the classic ``pil_to_tensor`` copies it
     to channel-first memory)."""
-    if not isinstance(inpt, PIL.Image.Image):
-        raise TypeError(f"pic should be PIL Image. Got {type(inpt)}")
-    pixels = torch.from_numpy(np.array(inpt, copy=True))
-    return pixels.view(inpt.height, inpt.width, -1).permute(2, 0, 1)
+    if not isinstance(pic, PIL.Image.Image):
+        raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
+    pixels = torch.from_numpy(np.array(pic, copy=True))
+    return pixels.view(pic.height, pic.width, -1).permute(2, 0, 1)
 
 
 def to_pure_tensor(inpt: Tensor) -> Tensor:
