@@ -348,7 +348,7 @@ class CutMix(_MixBatch):
     def _mix_images(self, batch: Tensor, params: dict[str, Any]) -> Tensor:
         x1, y1, x2, y2 = params["box"]
         output = batch.clone()
-        output[..., y1:y2, x1:x2] = batch.roll(1, 0)[..., y1:y2, x1:x2]
+        output[..., y1:y2, x1:x2] = batch[..., y1:y2, x1:x2].roll(1, 0)  # the box only
         return output
 
 
