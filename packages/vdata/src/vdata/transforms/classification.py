@@ -234,38 +234,52 @@ class LinearTransformation(Transform):
     """
 
     def __init__(self, transformation_matrix: Tensor, mean_vector: Tensor) -> None:
-        shape = tuple(transformation_matrix.shape)
-        if transformation_matrix.dim() != 2 or shape[0] != shape[1]:
-            raise ValueError(f"transformation_matrix must be square, got shape {shape}")
-        if mean_vector.shape != (shape[0],):
-            raise ValueError(
-                f"mean_vector must be Tensor[{shape[0]}], got Tensor{list(mean_vector.shape)}"
-            )
-        if transformation_matrix.device != mean_vector.device:
-            raise ValueError(
-                "transformation_matrix and mean_vector must be on one device, got "
-                f"{transformation_matrix.device} and {mean_vector.device}"
-            )
-        if transformation_matrix.dtype != mean_vector.dtype:
-            raise ValueError(
-                "transformation_matrix and mean_vector must have one dtype, got "
-                f"{transformation_matrix.dtype} and {mean_vector.dtype}"
-            )
+        check_linear_transformation(transformation_matrix, mean_vector)
         self.transformation_matrix, self.mean_vector = transformation_matrix, mean_vector
 
     def __call__(self, tensor: Tensor) -> Tensor:
-        size = math.prod(tensor.shape[-3:])
-        if size != self.transformation_matrix.size(0):
-            raise ValueError(
-                f"tensor of shape {list(tensor.shape)} has {size} values per image, the "
-                f"transformation_matrix {self.transformation_matrix.size(0)}"
-            )
-        if tensor.device.type != self.mean_vector.device.type:
-            raise ValueError(
-                f"tensor is on {tensor.device}, the transformation on {self.mean_vector.device}"
-            )
-        flat = tensor.reshape(-1, size) - self.mean_vector
-        return (flat @ self.transformation_matrix.to(flat.dtype)).reshape(tensor.shape)
+        return linear_transformation(tensor, self.transformation_matrix, self.mean_vector)
+
+
+def check_linear_transformation(transformation_matrix: Tensor, mean_vector: Tensor) -> None:
+    """ValueError unless the matrix is square ``[D, D]`` and the mean ``[D]``, of one dtype
+    and device."""
+    shape = tuple(transformation_matrix.shape)
+    if transformation_matrix.dim() != 2 or shape[0] != shape[1]:
+        raise ValueError(f"transformation_matrix must be square, got shape {shape}")
+    if mean_vector.shape != (shape[0],):
+        raise ValueError(
+            f"mean_vector must be Tensor[{shape[0]}], got Tensor{list(mean_vector.shape)}"
+        )
+    if transformation_matrix.device != mean_vector.device:
+        raise ValueError(
+            "transformation_matrix and mean_vector must be on one device, got "
+            f"{transformation_matrix.device} and {mean_vector.device}"
+        )
+    if transformation_matrix.dtype != mean_vector.dtype:
+        raise ValueError(
+            "transformation_matrix and mean_vector must have one dtype, got "
+            f"{transformation_matrix.dtype} and {mean_vector.dtype}"
+        )
+
+
+def linear_transformation(
+    tensor: Tensor, transformation_matrix: Tensor, mean_vector: Tensor
+) -> Tensor:
+    """Each ``[C, H, W]`` of ``tensor`` flattened, centred on ``mean_vector`` and multiplied
+    by ``transformation_matrix``; ValueError when the sizes or devices do not fit."""
+    size = math.prod(tensor.shape[-3:])
+    if size != transformation_matrix.size(0):
+        raise ValueError(
+            f"tensor of shape {list(tensor.shape)} has {size} values per image, the "
+            f"transformation_matrix {transformation_matrix.size(0)}"
+        )
+    if tensor.device.type != mean_vector.device.type:
+        raise ValueError(
+            f"tensor is on {tensor.device}, the transformation on {mean_vector.device}"
+        )
+    flat = tensor.reshape(-1, size) - mean_vector
+    return (flat @ transformation_matrix.to(flat.dtype)).reshape(tensor.shape)
 
 
 class RandomErasing(Transform):

@@ -9,6 +9,7 @@ import PIL.Image
 import torch
 
 from ... import tv_tensors
+from ..classification import check_linear_transformation, linear_transformation
 from ._dispatch import _plain
 from ._transform import Transform, is_pure_tensor
 
@@ -55,26 +56,7 @@ class LinearTransformation(Transform):
     _transformed_types = (is_pure_tensor, tv_tensors.Image, tv_tensors.Video)
 
     def __init__(self, transformation_matrix: torch.Tensor, mean_vector: torch.Tensor) -> None:
-        matrix_shape = tuple(transformation_matrix.size())
-        if transformation_matrix.size(0) != transformation_matrix.size(1):
-            raise ValueError(
-                f"transformation_matrix should be square. Got {matrix_shape} rectangular matrix."
-            )
-        if mean_vector.size(0) != transformation_matrix.size(0):
-            raise ValueError(
-                f"mean_vector should have the same length {mean_vector.size(0)} as any one of "
-                f"the dimensions of the transformation_matrix [{matrix_shape}]"
-            )
-        if transformation_matrix.device != mean_vector.device:
-            raise ValueError(
-                "Input tensors should be on the same device. Got "
-                f"{transformation_matrix.device} and {mean_vector.device}"
-            )
-        if transformation_matrix.dtype != mean_vector.dtype:
-            raise ValueError(
-                "Input tensors should have the same dtype. Got "
-                f"{transformation_matrix.dtype} and {mean_vector.dtype}"
-            )
+        check_linear_transformation(transformation_matrix, mean_vector)
         self.transformation_matrix = transformation_matrix
         self.mean_vector = mean_vector
 
@@ -83,21 +65,8 @@ class LinearTransformation(Transform):
             raise TypeError(f"{type(self).__name__}() does not support PIL images.")
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
-        shape = inpt.shape
-        size = shape[-3] * shape[-2] * shape[-1]
-        if size != self.transformation_matrix.shape[0]:
-            raise ValueError(
-                "Input tensor and transformation matrix have incompatible shape."
-                f"[{shape[-3]} x {shape[-2]} x {shape[-1]}] != "
-                f"{self.transformation_matrix.shape[0]}"
-            )
-        if inpt.device.type != self.mean_vector.device.type:
-            raise ValueError(
-                "Input tensor should be on the same device as transformation matrix and mean "
-                f"vector. Got {inpt.device} vs {self.mean_vector.device}"
-            )
-        centred = _plain(inpt).reshape(-1, size) - self.mean_vector
-        output = torch.mm(centred, self.transformation_matrix.to(centred.dtype)).reshape(shape)
+        matrix, mean = self.transformation_matrix, self.mean_vector
+        output = linear_transformation(_plain(inpt), matrix, mean)
         return output if is_pure_tensor(inpt) else tv_tensors.wrap(output, like=inpt)
 
 
