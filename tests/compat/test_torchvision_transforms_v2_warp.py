@@ -1,7 +1,8 @@
 """The warps of vdata.transforms.v2 (affine, rotate, perspective, elastic and their random
 transforms) against torchvision's: the same values to the last bit, types and metadata, for
-images (uint8 and float, tensor and PIL), videos, masks, boxes and key points, and under the
-same seed the same draws (and the generator left in the same state).
+images (uint8 and float, tensor and PIL), videos, masks, boxes (axis-aligned and rotated, in
+every clamping mode) and key points, and under the same seed the same draws (and the generator
+left in the same state).
 
 Every comparison is exact: both sides build the same float32 sampling grids with the same
 operations, solve the perspective in float64 with the same LAPACK driver, and blend the fill
@@ -193,11 +194,13 @@ def test_keypoints_as_torchvision(name, kwargs):
 def test_empty_boxes_and_points_as_torchvision(name, kwargs):
     for module, tv_module in ((ours_F, ours_tv), (theirs_F, tv)):
         boxes = tv_module.BoundingBoxes(torch.zeros(0, 4), format="XYWH", canvas_size=(H, W))
+        rotated = tv_module.BoundingBoxes(torch.zeros(0, 5), format="XYWHR", canvas_size=(H, W))
         points = tv_module.KeyPoints(torch.zeros(0, 2), canvas_size=(H, W))
+        outputs = tuple(_call(module, name, x, kwargs) for x in (boxes, rotated, points))
         if module is ours_F:
-            mine = (_call(module, name, boxes, kwargs), _call(module, name, points, kwargs))
+            mine = outputs
         else:
-            their = (_call(module, name, boxes, kwargs), _call(module, name, points, kwargs))
+            their = outputs
     assert_same_typed(mine, their)
 
 
@@ -211,6 +214,89 @@ def test_the_expanded_canvas_of_boxes_is_torchvisions_even_off_the_images():
         17,
         21,
     )
+
+
+ROTATED = ["XYWHR", "CXCYWHR", "XYXYXYXY"]
+EDGE_CXCYWHR = [
+    [10, 8, 6, 3, 0],  # quarter turns
+    [10, 8, 6, 3, 90],
+    [10, 8, 6, 3, -180],
+    [10, 8, 6, 3, 45],
+    [0, 0, 4, 4, 30],  # centred on a corner of the canvas
+    [10, 8, 20, 16, 0],  # the whole canvas
+    [10, 8, 30, 2, 10],  # longer than the canvas
+    [-10, -8, 3, 3, 20],  # outside
+    [10, 8, 0, 0, 0],  # empty
+]
+
+
+def _scattered_cxcywhr(n: int = 12) -> torch.Tensor:
+    """Random boxes ``Tensor[n, 5]`` around and across the canvas, then the edge cases."""
+    g = torch.Generator().manual_seed(3)
+    span = torch.tensor([W + 10.0, H + 10.0], dtype=torch.float64)
+    centres = torch.rand(n, 2, generator=g, dtype=torch.float64) * span - 5
+    sides = torch.rand(n, 2, generator=g, dtype=torch.float64) * 8 + 0.5
+    angles = torch.rand(n, 1, generator=g, dtype=torch.float64) * 720 - 360
+    edges = torch.tensor(EDGE_CXCYWHR, dtype=torch.float64)
+    return torch.cat([torch.cat([centres, sides, angles], dim=1), edges])
+
+
+CXCYWHR = _scattered_cxcywhr()
+
+
+def _rotated(tv_module, format, dtype, clamping_mode):
+    values = ours_F.convert_bounding_box_format(CXCYWHR, "CXCYWHR", format).to(dtype)
+    return tv_module.BoundingBoxes(
+        values, format=format, canvas_size=(H, W), clamping_mode=clamping_mode
+    )
+
+
+def _outcome(function, *args):
+    """``function(*args)``, or the type of the error it raised."""
+    try:
+        return function(*args)
+    except Exception as error:  # the type is what is compared
+        return type(error)
+
+
+def _assert_same_outcome(mine, their):
+    if isinstance(their, type):
+        assert mine is their
+    else:
+        assert_same_typed(mine, their)
+
+
+@pytest.mark.parametrize("format", ROTATED)
+@pytest.mark.parametrize(("name", "kwargs"), FLAT, ids=IDS)
+def test_rotated_boxes_as_torchvision(name, kwargs, format):
+    # torchvision's perspective refuses half boxes (its float32 ones promote half corners to
+    # float32, which matmul refuses to multiply by half rows): so does ours
+    for dtype in (torch.float32, torch.float64, torch.float16):
+        for clamping_mode in ("soft", "hard", None):
+            mine_boxes = _rotated(ours_tv, format, dtype, clamping_mode)
+            their_boxes = _rotated(tv, format, dtype, clamping_mode)
+            mine = _outcome(_call, ours_F, name, mine_boxes, kwargs)
+            their = _outcome(_call, theirs_F, name, their_boxes, kwargs)
+            _assert_same_outcome(mine, their)
+
+
+KERNEL_CALLS = {
+    "affine": lambda F, b, f: F.affine_bounding_boxes(b, f, (H, W), 20.0, [1, 2], 1.1, 3.0),
+    "rotate": lambda F, b, f: F.rotate_bounding_boxes(b, f, (H, W), 20.0, expand=True),
+    "perspective": lambda F, b, f: F.perspective_bounding_boxes(b, f, (H, W), START, END),
+    "elastic": lambda F, b, f: F.elastic_bounding_boxes(b, f, (H, W), SMOOTH, "hard"),
+}
+
+
+@pytest.mark.parametrize("name", KERNEL_CALLS)
+def test_integer_and_string_formats_in_the_box_kernels_as_torchvision(name):
+    # Integer corners: affine and rotate move them in float32 and truncate, perspective takes
+    # them as they are, elastic goes through CXCYWHR, which integers cannot (RuntimeError).
+    corners = torch.tensor([[10, 5, 15, 7, 12, 12, 7, 10], [1, 1, 30, 2, 29, 9, 0, 8]])
+    for boxes, format in ((corners, "XYXYXYXY"), (CXCYWHR[:5].float(), "CXCYWHR")):
+        mine = _outcome(KERNEL_CALLS[name], ours_F, boxes.clone(), format)
+        their = _outcome(KERNEL_CALLS[name], theirs_F, boxes.clone(), format)
+        _assert_same_outcome(mine, their)
 
 
 def _sample(tv_module, kind="image"):
@@ -265,6 +351,26 @@ def test_random_warps_as_torchvision_under_a_seed(name, kind):
         their = their_t(_sample(tv, kind))
         assert_same_typed(mine, their)
         assert torch.equal(mine_next, torch.rand(3))  # the same number of draws
+
+
+@pytest.mark.parametrize("format", ROTATED)
+@pytest.mark.parametrize("name", TRANSFORMS)
+def test_random_warps_move_rotated_boxes_as_torchvision_under_a_seed(name, format):
+    mine_t, their_t = TRANSFORMS[name](ours), TRANSFORMS[name](theirs)
+    for seed, clamping_mode in enumerate(("soft", "hard", None)):
+        samples = [
+            {
+                "image": _image("image", tv_module),
+                "boxes": _rotated(tv_module, format, torch.float32, clamping_mode),
+                "labels": torch.arange(len(CXCYWHR)),
+            }
+            for tv_module in (ours_tv, tv)
+        ]
+        torch.manual_seed(seed)
+        mine = mine_t(samples[0])
+        torch.manual_seed(seed)
+        their = their_t(samples[1])
+        assert_same_typed(mine, their)
 
 
 @pytest.mark.parametrize("name", TRANSFORMS)

@@ -1,10 +1,14 @@
 """The warps of vdata.transforms.v2 (affine, rotate, perspective, elastic, RandomAffine,
 RandomRotation, RandomPerspective, ElasticTransform): boxes drawn into masks and bright pixels
 at key points move with the image, hand-computed cases, expanded canvases, fills, a seed that
-fixes the draws, and arguments checked with errors that name them.
+fixes the draws, and arguments checked with errors that name them; rotated boxes against their
+centres and corners moved as points, with their angles turned by hand; the per-kind kernels.
 
 Key points are positions on the canvas like box corners: the centre of pixel ``(i, j)`` is
 ``(j + 0.5, i + 0.5)``; the elastic warp alone takes them at whole pixels (torchvision's)."""
+
+import inspect
+import math
 
 import PIL.Image
 import pytest
@@ -437,15 +441,172 @@ def test_bad_arguments_raise_errors_that_name_them(case):
         call()
 
 
-def test_rotated_boxes_are_refused_clearly():
-    boxes = tv_tensors.BoundingBoxes(
-        [[5, 5, 4, 2, 30]], format="CXCYWHR", canvas_size=(H, W), dtype=torch.float
+# --- rotated boxes --------------------------------------------------------------------------
+
+Format = tv_tensors.BoundingBoxFormat
+ROTATED = ["XYWHR", "CXCYWHR", "XYXYXYXY"]
+CENTRE = (W / 2, H / 2)  # of the canvas, (x, y)
+
+
+def _rotated_boxes(cxcywhr, format, clamping_mode="soft", canvas_size=(H, W)):
+    values = torch.tensor(cxcywhr, dtype=torch.float64)
+    values = F.convert_bounding_box_format(values, "CXCYWHR", format)
+    return tv_tensors.BoundingBoxes(
+        values, format=format, canvas_size=canvas_size, clamping_mode=clamping_mode
     )
-    for call in (
-        lambda: F.rotate(boxes, 10.0),
-        lambda: F.affine(boxes, 10.0, [0, 0], 1.0, 0.0),
-        lambda: F.perspective(boxes, START, START),
-        lambda: F.elastic(boxes, torch.zeros(1, H, W, 2)),
-    ):
-        with pytest.raises(NotImplementedError, match=r"rotated boxes \(CXCYWHR\)"):
-            call()
+
+
+def _as_cxcywhr(boxes):
+    return _plain(F.convert_bounding_box_format(boxes, new_format="CXCYWHR"))
+
+
+def _corners(boxes):
+    return _plain(F.convert_bounding_box_format(boxes, new_format="XYXYXYXY")).reshape(-1, 4, 2)
+
+
+def _assert_same_boxes(actual, expected, atol=1e-6):
+    """The same CXCYWHR boxes ``Tensor[N, 5]``, their angles equal modulo 360 degrees."""
+    torch.testing.assert_close(actual[:, :4], expected[:, :4], rtol=0, atol=atol)
+    turn = (actual[:, 4] - expected[:, 4] + 180).remainder(360) - 180
+    torch.testing.assert_close(turn, torch.zeros_like(turn), rtol=0, atol=atol)
+
+
+def _turned(x, y, degrees, about=CENTRE):
+    """``(x, y)`` turned counter-clockwise on the image (whose y axis points down)."""
+    radians = math.radians(degrees)
+    dx, dy = x - about[0], y - about[1]
+    cos, sin = math.cos(radians), math.sin(radians)
+    return about[0] + dx * cos + dy * sin, about[1] - dx * sin + dy * cos
+
+
+BOX_CXCYWHR = [[7.0, 6.0, 4.0, 2.0, 30.0], [12.5, 9.0, 3.0, 5.0, -75.0]]  # well inside
+
+
+@pytest.mark.parametrize("format", ROTATED)
+@pytest.mark.parametrize("angle", [90.0, -90.0, 180.0, 37.0])
+def test_rotating_a_rotated_box_adds_the_angle_and_moves_its_centre_as_a_point(angle, format):
+    out = F.rotate(_rotated_boxes(BOX_CXCYWHR, format), angle)
+    expected = [[*_turned(cx, cy, angle), w, h, r + angle] for cx, cy, w, h, r in BOX_CXCYWHR]
+    assert out.format.name == format and out.canvas_size == (H, W)
+    _assert_same_boxes(_as_cxcywhr(out), torch.tensor(expected, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("format", ROTATED)
+def test_a_quarter_turn_with_expand_moves_rotated_boxes_onto_the_turned_canvas(format):
+    # (x, y) -> (y, W - x) on the turned canvas, W wide becoming W high
+    out = F.rotate(_rotated_boxes(BOX_CXCYWHR, format), 90.0, expand=True)
+    expected = [[cy, W - cx, w, h, r + 90] for cx, cy, w, h, r in BOX_CXCYWHR]
+    assert out.canvas_size == (W, H)
+    _assert_same_boxes(_as_cxcywhr(out), torch.tensor(expected, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("format", ROTATED)
+def test_the_corners_of_a_rotated_box_move_like_key_points(format):
+    # Without shear the affine map keeps rectangles rectangles: the box's corners are its
+    # corners moved as points; the angle turns back by the (clockwise) angle of the map, and
+    # the sides scale.
+    boxes = _rotated_boxes(BOX_CXCYWHR, format, clamping_mode=None)
+    arguments = {"angle": 25.0, "translate": [2, -1], "scale": 1.3, "shear": 0.0}
+    out = F.affine(boxes, **arguments, center=[6, 5])
+    points = tv_tensors.KeyPoints(_corners(boxes), canvas_size=(H, W))
+    moved = F.affine(points, **arguments, center=[6, 5])
+    torch.testing.assert_close(_corners(out), _plain(moved), rtol=0, atol=1e-9)
+    sides = torch.tensor(BOX_CXCYWHR, dtype=torch.float64)[:, 2:4] * 1.3
+    torch.testing.assert_close(_as_cxcywhr(out)[:, 2:4], sides, rtol=0, atol=1e-9)
+    turn = (_as_cxcywhr(out)[:, 4] - torch.tensor([30.0 - 25, -75.0 - 25]).double()) % 360
+    assert torch.allclose(torch.minimum(turn, 360 - turn), torch.zeros(2).double(), atol=1e-9)
+
+
+@pytest.mark.parametrize("format", ROTATED)
+def test_a_sheared_rotated_box_becomes_a_rectangle_about_its_moved_centre(format):
+    boxes = _rotated_boxes(BOX_CXCYWHR, format, clamping_mode=None)
+    out = F.affine(boxes, 10.0, [1, 1], 1.0, [15.0, -5.0])
+    centres = tv_tensors.KeyPoints(_as_cxcywhr(boxes)[:, :2], canvas_size=(H, W))
+    moved = _plain(F.affine(centres, 10.0, [1, 1], 1.0, [15.0, -5.0]))
+    torch.testing.assert_close(_as_cxcywhr(out)[:, :2], moved, rtol=0, atol=1e-9)
+    corners = _corners(out)
+    first, second = corners[:, 1] - corners[:, 0], corners[:, 3] - corners[:, 0]
+    assert torch.allclose((first * second).sum(-1), torch.zeros(2).double(), atol=1e-9)
+
+
+@pytest.mark.parametrize("format", ROTATED)
+def test_a_perspective_shift_moves_rotated_boxes_whole(format):
+    shifted = [[u + 2, v + 1] for u, v in START]
+    out = F.perspective(_rotated_boxes(BOX_CXCYWHR, format), START, shifted)
+    expected = [[cx + 2, cy + 1, w, h, r] for cx, cy, w, h, r in BOX_CXCYWHR]
+    _assert_same_boxes(_as_cxcywhr(out), torch.tensor(expected, dtype=torch.float64), 1e-5)
+
+
+@pytest.mark.parametrize("format", ROTATED)
+def test_elastic_moves_a_rotated_box_by_its_centre_rounded_up(format):
+    # torchvision moves a rotated box by its centre alone, taken at the pixel of its rounded
+    # up coordinates; the sides and the angle stay
+    box = [[10.3, 7.6, 4.0, 2.0, 30.0]]
+    out = F.elastic(_rotated_boxes(box, format), _shift_field(2.0, -1.0))
+    _assert_same_boxes(_as_cxcywhr(out), torch.tensor([[9.0, 9.0, 4.0, 2.0, 30.0]]).double())
+
+
+def test_rotated_boxes_pushed_off_the_canvas_clamp_as_their_mode_says():
+    box = [[3.0, 8.0, 8.0, 2.0, 30.0]]  # moved 3 left: its centre on the left edge
+    out = {
+        mode: F.affine(_rotated_boxes(box, "CXCYWHR", mode), 0.0, [-3, 0], 1.0, 0.0)
+        for mode in ("soft", "hard", None)
+    }
+    _assert_same_boxes(_plain(out[None]), torch.tensor([[0.0, 8.0, 8.0, 2.0, 30.0]]).double())
+    areas = {
+        mode: (_plain(boxes)[0, 2] * _plain(boxes)[0, 3]).item() for mode, boxes in out.items()
+    }
+    # "soft" keeps the smallest box of that angle around the part inside (which may reach
+    # out), "hard" the largest one inside the canvas
+    assert areas["hard"] < areas["soft"] < areas[None]
+    assert _corners(out["hard"])[..., 0].min() >= -1e-9
+    for mode in ("soft", "hard"):
+        side = _corners(out[mode])[0, 1] - _corners(out[mode])[0, 0]
+        degrees = math.degrees(math.atan2(-side[1], side[0])) % 90  # whichever corner is first
+        assert degrees == pytest.approx(30.0, abs=1e-6)
+
+
+# --- per-kind kernels -----------------------------------------------------------------------
+
+
+def test_the_box_and_point_kernels_take_plain_tensors_and_return_as_torchvisions():
+    boxes, points = torch.tensor([[2.0, 3.0, 10.0, 12.0]]), torch.tensor([[1.0, 2.0]])
+    shifted = [[u + 2, v + 1] for u, v in START]
+    # rotate gives the canvas, which expand changes: (x, y) -> (y, W - x)
+    out, canvas = F.rotate_bounding_boxes(boxes, "XYXY", (H, W), 90.0, expand=True)
+    assert out.tolist() == [[3.0, 10.0, 12.0, 18.0]] and canvas == (W, H)
+    out, canvas = F.rotate_keypoints(points, (H, W), 90.0, expand=True)
+    assert out.tolist() == [[2.0, 19.0]] and canvas == (W, H)
+    # affine gives the canvas for points only, perspective and elastic never
+    moved = F.affine_bounding_boxes(boxes, Format.XYXY, (H, W), 0.0, [3, -2], 1.0, 0.0)
+    assert moved.tolist() == [[5.0, 1.0, 13.0, 10.0]]
+    out, canvas = F.affine_keypoints(points, (H, W), 0.0, [3, -2], 1.0, 0.0)
+    assert out.tolist() == [[4.0, 0.0]] and canvas == (H, W)
+    moved = F.perspective_bounding_boxes(boxes, "XYXY", (H, W), START, shifted)
+    torch.testing.assert_close(moved, torch.tensor([[4.0, 4.0, 12.0, 13.0]]))
+    moved = F.perspective_keypoints(points, (H, W), START, shifted)
+    torch.testing.assert_close(moved, torch.tensor([[3.0, 3.0]]))
+    moved = F.elastic_bounding_boxes(boxes, "XYXY", (H, W), _shift_field(2.0, 0.0))
+    torch.testing.assert_close(moved, torch.tensor([[0.0, 3.0, 8.0, 12.0]]))
+    moved = F.elastic_keypoints(points, (H, W), _shift_field(2.0, 0.0))
+    torch.testing.assert_close(moved, torch.tensor([[-1.0, 2.0]]))
+    unclamped = F.affine_bounding_boxes(boxes, "XYXY", (H, W), 0.0, [-3, 0], 1.0, 0.0, None, None)
+    assert unclamped.tolist() == [[-1.0, 3.0, 7.0, 12.0]]
+
+
+def test_the_mask_kernels_are_nearest_always_and_the_video_kernels_take_frames():
+    mask = (torch.arange(H * W).reshape(H, W) % 7).to(torch.uint8)
+    assert torch.equal(
+        F.rotate_mask(mask=mask, angle=90.0, expand=True), mask.transpose(-2, -1).flip(-2)
+    )
+    expected = torch.full_like(mask, 9)
+    expected[:-2, 3:] = mask[2:, :-3]  # right by 3, up by 2
+    assert torch.equal(F.affine_mask(mask, 0.0, [3, -2], 1.0, 0.0, fill=9), expected)
+    for kernel in (F.affine_mask, F.rotate_mask, F.perspective_mask, F.elastic_mask):
+        assert "interpolation" not in inspect.signature(kernel).parameters
+        assert next(iter(inspect.signature(kernel).parameters)) == "mask"
+    frames = torch.randint(0, 256, (2, 3, H, W), dtype=torch.uint8)
+    video = F.affine_video(video=frames, angle=0.0, translate=[3, -2], scale=1.0, shear=0.0)
+    assert torch.equal(video[:, :, :-2, 3:], frames[:, :, 2:, :-3])
+    assert F.rotate_video.__name__ == "rotate_video"
+    assert torch.equal(F.rotate_video(frames, 180.0), frames.flip(-1).flip(-2))

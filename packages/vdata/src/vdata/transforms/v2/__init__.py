@@ -1,18 +1,20 @@
 """Transforms in torchvision 0.29's ``transforms.v2`` API: each call moves an image, its boxes,
 masks and key points together, whatever container holds them (typed by ``vdata.tv_tensors``).
 
-Built so far: geometry (flips, Resize, RandomResize, RandomShortestSize, ScaleJitter,
-CenterCrop, RandomCrop, RandomResizedCrop, RandomIoUCrop, RandomZoomOut, FiveCrop, TenCrop,
-Pad), warps (RandomRotation, RandomAffine, RandomPerspective, ElasticTransform), colour
-(ColorJitter, RandomPhotometricDistort, Grayscale, RGB, ..., GaussianBlur,
-GaussianNoise, Normalize), augmentation (RandomErasing, MixUp, CutMix, JPEG, AutoAugment,
-RandAugment, TrivialAugmentWide, AugMix), containers (Compose, RandomApply, RandomChoice,
-RandomOrder), conversions (ToImage, PILToTensor, ToPILImage, ToDtype, ToPureTensor, and the
-deprecated ToTensor and ConvertImageDtype), Identity, Lambda, LinearTransformation,
+All of torchvision's transforms: geometry (flips, Resize, RandomResize, RandomShortestSize,
+ScaleJitter, CenterCrop, RandomCrop, RandomResizedCrop, RandomIoUCrop, RandomZoomOut, FiveCrop,
+TenCrop, Pad), warps (RandomRotation, RandomAffine, RandomPerspective, ElasticTransform), colour
+(ColorJitter, RandomPhotometricDistort, Grayscale, RGB, ..., GaussianBlur, GaussianNoise,
+Normalize), augmentation (RandomErasing, MixUp, CutMix, JPEG, AutoAugment, RandAugment,
+TrivialAugmentWide, AugMix), containers (Compose, RandomApply, RandomChoice, RandomOrder),
+conversions (ToImage, PILToTensor, ToPILImage, ToDtype, ToPureTensor, and the deprecated
+ToTensor and ConvertImageDtype), Identity, Lambda, LinearTransformation,
 UniformTemporalSubsample, and the box and point utilities (ConvertBoundingBoxFormat,
 ClampBoundingBoxes, ClampKeyPoints, SanitizeBoundingBoxes, SanitizeKeyPoints, SetClampingMode),
-for axis-aligned boxes. ``functional`` has their functionals, the per-kind kernels
-(``resize_image``, ``resize_bounding_boxes``, ...) and ``register_kernel``; ``check_type``,
+for axis-aligned and rotated boxes (``XYWHR``, ``CXCYWHR``, ``XYXYXYXY``) alike, but for
+RandomIoUCrop, which refuses rotated ones as torchvision's does. ``functional`` has their
+functionals, every per-kind kernel of torchvision's (``resize_image``,
+``affine_bounding_boxes``, ``elastic_keypoints``, ...) and ``register_kernel``; ``check_type``,
 ``has_any``, ``has_all``, ``get_bounding_boxes``, ``get_keypoints``, ``query_size`` and
 ``query_chw`` help to write new transforms.
 """

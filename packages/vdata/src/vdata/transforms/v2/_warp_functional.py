@@ -1,12 +1,10 @@
 """The warping functionals of torchvision 0.29's ``transforms.v2``: ``affine``, ``rotate``,
-``perspective`` and ``elastic``, for images, videos, masks, boxes and key points.
+``perspective`` and ``elastic``, and their operations on images, videos and masks.
 
 Tensors are resampled on the grids of ``vdata.transforms._warp`` (torchvision's arithmetic, so
 the outputs agree to the bit) with torchvision's v2 fill blend; masks with nearest neighbours;
-PIL images by PIL. Boxes move by their four corners and become the box enclosing them, clamped
-as their ``clamping_mode`` says; key points move like box corners (coordinates on the canvas,
-a pixel's centre ``0.5`` past its index) and are never clamped. Axis-aligned boxes only: rotated
-ones raise NotImplementedError.
+PIL images by PIL. Boxes and key points move by the kernels of ``_warp_kernels``, which
+registers them for ``BoundingBoxes`` and ``KeyPoints``.
 """
 
 from __future__ import annotations
@@ -19,9 +17,8 @@ import PIL.Image
 import torch
 from torch import Tensor
 
-from ... import tv_tensors
 from .._conversion import pil_to_tensor, to_pil_image
-from .._image import PIL_FILTERS, interpolation_mode, pil_fill
+from .._image import PIL_FILTERS, InterpolationMode, interpolation_mode, pil_fill
 from .._warp import (
     affine_grid,
     affine_matrix,
@@ -30,11 +27,9 @@ from .._warp import (
     perspective_grid,
     sample_grid,
 )
-from . import _boxes
-from ._dispatch import _dispatch, _plain, _register_images, register_kernel
+from ._dispatch import _dispatch, _register_images
 
-XYXY = tv_tensors.BoundingBoxFormat.XYXY
-_CORNERS = [[0, 1], [2, 1], [2, 3], [0, 3]]  # of an XYXY box: the (x, y) of its four corners
+NEAREST, BILINEAR = InterpolationMode.NEAREST, InterpolationMode.BILINEAR
 
 
 # --- arguments ------------------------------------------------------------------------------
@@ -114,21 +109,6 @@ def _as_mask_op(image_op):
     return mask_op
 
 
-_NO_MOTION = ([0.0, 0.0], 1.0, [0.0, 0.0])  # translate, scale and shear of a pure rotation
-
-
-def _check_axis_aligned(format: tv_tensors.BoundingBoxFormat, operation: str) -> None:
-    if tv_tensors.is_rotated_bounding_format(format):
-        raise NotImplementedError(
-            f"{operation} of rotated boxes ({format.name}) is not supported by vdata yet"
-        )
-
-
-def _wrap_points(out: Tensor, like: Any, canvas_size: Sequence[int] | None = None) -> Any:
-    metadata = {} if canvas_size is None else {"canvas_size": tuple(canvas_size)}
-    return tv_tensors.wrap(out, like=like, **metadata)
-
-
 # --- affine and rotate ----------------------------------------------------------------------
 
 
@@ -138,7 +118,7 @@ def affine(
     translate: Sequence[float],
     scale: float,
     shear: float | Sequence[float],
-    interpolation: Any = "nearest",
+    interpolation: Any = NEAREST,
     fill: Any = None,
     center: Sequence[float] | None = None,
 ) -> Any:
@@ -146,7 +126,9 @@ def affine(
     x, ``[s]`` along both, ``[sx, sy]``) about ``center`` (``(x, y)`` in pixels, default the
     image centre), then translate by ``(tx, ty)`` pixels. The size stays; ``fill`` (a number or
     one per channel; None: zeros) colours what comes from outside the image. Masks use nearest
-    neighbours; tensors take ``"nearest"`` or ``"bilinear"``."""
+    neighbours; tensors take ``"nearest"`` or ``"bilinear"``. Boxes move by their corners (a
+    rotated box becomes the rectangle fitted to them, its angle turned with the image) and are
+    clamped as their ``clamping_mode`` says; key points move and are not clamped."""
     return _dispatch(
         affine,
         inpt,
@@ -161,7 +143,7 @@ def affine(
 
 
 def _affine_image(
-    image, angle, translate, scale, shear, interpolation="nearest", fill=None, center=None
+    image, angle, translate, scale, shear, interpolation=NEAREST, fill=None, center=None
 ):
     mode = _mode(interpolation)
     angle, translate, shear, center = _affine_arguments(angle, translate, scale, shear, center)
@@ -201,100 +183,14 @@ def _affine_output_size(matrix: list[float], width: int, height: int) -> tuple[i
     return int(size[0]), int(size[1])
 
 
-def _affine_forward(canvas_size, angle, translate, scale, shear, center, dtype, device):
-    """The arguments checked, the centre resolved, and the forward map as a transposed
-    ``Tensor[3, 2]`` for ``[x, y, 1] @ map``."""
-    angle, translate, shear, center = _affine_arguments(angle, translate, scale, shear, center)
-    if center is None:
-        center = [canvas_size[1] * 0.5, canvas_size[0] * 0.5]
-    forward = affine_matrix(center, angle, translate, scale, shear, inverse=False)
-    matrix = torch.tensor(forward, dtype=dtype, device=device).reshape(2, 3).T
-    return matrix, (center, angle, translate, scale, shear)
-
-
-def _expanded_canvas(canvas_size, matrix: Tensor, arguments) -> tuple[Tensor, tuple[int, int]]:
-    """The shift ``[1, 2]`` that brings the moved canvas to the origin, and its new size.
-
-    torchvision sizes it from the inverse map about the absolute centre, where the expanded
-    image's size comes from the map about the centred origin: the same extent rounded outwards
-    from other values, so that boxes and points may get a canvas a pixel larger or smaller than
-    the image's. Kept, to give torchvision's metadata."""
-    height, width = canvas_size
-    frame = [(0.0, 0.0), (0.0, float(height)), (float(width), float(height)), (float(width), 0.0)]
-    frame = torch.tensor([[x, y, 1.0] for x, y in frame], dtype=matrix.dtype, device=matrix.device)
-    shift = torch.amin(torch.matmul(frame, matrix), dim=0, keepdim=True)
-    new_width, new_height = _affine_output_size(affine_matrix(*arguments), width, height)
-    return shift, (new_height, new_width)
-
-
-def _homogeneous(points: Tensor) -> Tensor:
-    """``[N, 2]`` points as ``[N, 3]`` with a column of ones (integers promote to float)."""
-    ones = torch.ones(points.shape[0], 1, device=points.device)
-    return torch.cat([points, ones.to(points.dtype) if points.is_floating_point() else ones], -1)
-
-
-def _affine_points(inpt, angle, translate, scale, shear, center, expand=False):
-    """The moved points of a ``KeyPoints`` (plain) and their canvas size."""
-    points, canvas_size = _plain(inpt), inpt.canvas_size
-    if points.numel() == 0:
-        return points, tuple(canvas_size)
-    work = points.clone() if points.is_floating_point() else points.float()
-    matrix, arguments = _affine_forward(
-        canvas_size, angle, translate, scale, shear, center, work.dtype, work.device
-    )
-    moved = torch.matmul(_homogeneous(work.reshape(-1, 2)), matrix)
-    if expand:
-        shift, canvas_size = _expanded_canvas(canvas_size, matrix, arguments)
-        moved.sub_(shift)
-    return moved.reshape(points.shape).to(points.dtype), tuple(canvas_size)
-
-
-def _enclosing(corners: Tensor) -> Tensor:
-    """The XYXY boxes ``[N, 4]`` enclosing ``[N, 4, 2]`` corners."""
-    low, high = torch.aminmax(corners, dim=1)
-    return torch.cat([low, high], dim=1)
-
-
-def _affine_boxes(inpt, angle, translate, scale, shear, center, expand=False):
-    """The moved boxes of a ``BoundingBoxes`` (plain) and their canvas size."""
-    boxes, format, canvas_size = _plain(inpt), inpt.format, inpt.canvas_size
-    _check_axis_aligned(format, "affine")
-    if boxes.numel() == 0:
-        return boxes, tuple(canvas_size)
-    work = boxes.clone() if boxes.is_floating_point() else boxes.float()
-    corners = _boxes.convert_format(work, format, XYXY).reshape(-1, 4)
-    matrix, arguments = _affine_forward(
-        canvas_size, angle, translate, scale, shear, center, corners.dtype, corners.device
-    )
-    moved = torch.matmul(_homogeneous(corners[:, _CORNERS].reshape(-1, 2)), matrix)
-    out = _enclosing(moved.reshape(-1, 4, 2))
-    if expand:
-        shift, canvas_size = _expanded_canvas(canvas_size, matrix, arguments)
-        out.sub_(shift.repeat(1, 2))
-    out = _boxes.clamp(out, XYXY, canvas_size, inpt.clamping_mode)
-    out = _boxes.convert_format(out, XYXY, format).reshape(boxes.shape)
-    return out.to(boxes.dtype), tuple(canvas_size)
-
-
-_register_images(affine, _affine_image, _as_mask_op(_affine_image))
-
-
-@register_kernel(affine, tv_tensors.BoundingBoxes)
-def _affine_boxes_kernel(inpt, angle, translate, scale, shear, center=None, **kwargs):
-    out, _ = _affine_boxes(inpt, angle, translate, scale, shear, center)
-    return tv_tensors.wrap(out, like=inpt)
-
-
-@register_kernel(affine, tv_tensors.KeyPoints)
-def _affine_points_kernel(inpt, angle, translate, scale, shear, center=None, **kwargs):
-    out, size = _affine_points(inpt, angle, translate, scale, shear, center)
-    return _wrap_points(out, inpt, size)
+_affine_mask = _as_mask_op(_affine_image)
+_register_images(affine, _affine_image, _affine_mask)
 
 
 def rotate(
     inpt: Any,
     angle: float,
-    interpolation: Any = "nearest",
+    interpolation: Any = NEAREST,
     expand: bool = False,
     center: Sequence[float] | None = None,
     fill: Any = None,
@@ -315,7 +211,7 @@ def rotate(
     )
 
 
-def _rotate_image(image, angle, interpolation="nearest", expand=False, center=None, fill=None):
+def _rotate_image(image, angle, interpolation=NEAREST, expand=False, center=None, fill=None):
     if isinstance(image, PIL.Image.Image):
         mode = _mode(interpolation)
         return image.rotate(
@@ -339,20 +235,8 @@ def _rotate_image(image, angle, interpolation="nearest", expand=False, center=No
     return _warp(image, matrix, (out_h, out_w), mode, fill)
 
 
-_register_images(rotate, _rotate_image, _as_mask_op(_rotate_image))
-
-
-# rotate turns counter-clockwise, affine clockwise
-@register_kernel(rotate, tv_tensors.BoundingBoxes)
-def _rotate_boxes_kernel(inpt, angle, expand=False, center=None, **kwargs):
-    out, size = _affine_boxes(inpt, -angle, *_NO_MOTION, center, expand)
-    return tv_tensors.wrap(out, like=inpt, canvas_size=size)
-
-
-@register_kernel(rotate, tv_tensors.KeyPoints)
-def _rotate_points_kernel(inpt, angle, expand=False, center=None, **kwargs):
-    out, size = _affine_points(inpt, -angle, *_NO_MOTION, center, expand)
-    return _wrap_points(out, inpt, size)
+_rotate_mask = _as_mask_op(_rotate_image)
+_register_images(rotate, _rotate_image, _rotate_mask)
 
 
 # --- perspective ----------------------------------------------------------------------------
@@ -362,7 +246,7 @@ def perspective(
     inpt: Any,
     startpoints: Sequence[Sequence[int]] | None,
     endpoints: Sequence[Sequence[int]] | None,
-    interpolation: Any = "bilinear",
+    interpolation: Any = BILINEAR,
     fill: Any = None,
     coefficients: Sequence[float] | None = None,
 ) -> Any:
@@ -398,7 +282,7 @@ def _coefficients(startpoints, endpoints, coefficients) -> list[float]:
 
 
 def _perspective_image(
-    image, startpoints, endpoints, interpolation="bilinear", fill=None, coefficients=None
+    image, startpoints, endpoints, interpolation=BILINEAR, fill=None, coefficients=None
 ):
     coefficients = _coefficients(startpoints, endpoints, coefficients)
     mode = _mode(interpolation)
@@ -409,79 +293,22 @@ def _perspective_image(
     return sample_grid(image, grid, mode, fill, blend="mask")
 
 
-def _inverse_perspective(coefficients: list[float], dtype, device) -> tuple[Tensor, Tensor]:
-    """The map from a source point to where it lands, as numerator rows ``[2, 3]`` and the
-    denominator row twice ``[2, 3]``, for ``[x, y, 1] @ rows.T``."""
-    a, b, c, d, e, f, g, h = coefficients
-    det = a * e - b * d
-    if det == 0:
-        raise RuntimeError(
-            f"The perspective coefficients {coefficients} cannot be inverted to move boxes or "
-            f"points: a * e - b * d is 0"
-        )
-    inverse = [
-        (e - f * h) / det,
-        (-b + c * h) / det,
-        (b * f - c * e) / det,
-        (-d + f * g) / det,
-        (a - c * g) / det,
-        (-a * f + c * d) / det,
-        (-e * g + d * h) / det,
-        (-a * h + b * g) / det,
-    ]
-    numerator = torch.tensor([inverse[0:3], inverse[3:6]], dtype=dtype, device=device)
-    denominator = torch.tensor([[*inverse[6:8], 1.0]] * 2, dtype=dtype, device=device)
-    return numerator, denominator
-
-
-def _project(points: Tensor, coefficients: list[float], dtype: torch.dtype) -> Tensor:
-    numerator, denominator = _inverse_perspective(coefficients, dtype, points.device)
-    homogeneous = _homogeneous(points)
-    moved = torch.matmul(homogeneous, numerator.T)
-    return moved.div_(torch.matmul(homogeneous, denominator.T))
-
-
-_register_images(perspective, _perspective_image, _as_mask_op(_perspective_image))
-
-
-@register_kernel(perspective, tv_tensors.BoundingBoxes)
-def _perspective_boxes_kernel(inpt, startpoints, endpoints, coefficients=None, **kwargs):
-    boxes = _plain(inpt)
-    _check_axis_aligned(inpt.format, "perspective")
-    if boxes.numel() == 0:
-        return inpt
-    coefficients = _coefficients(startpoints, endpoints, coefficients)
-    # converted in the boxes' own dtype (integers too), as torchvision converts them
-    corners = _boxes.convert_format(boxes, inpt.format, XYXY).reshape(-1, 4)
-    dtype = _grid_dtype(corners)
-    moved = _project(corners[:, _CORNERS].reshape(-1, 2), coefficients, dtype)
-    out = _enclosing(moved.reshape(-1, 4, 2))
-    out = _boxes.clamp(out, XYXY, inpt.canvas_size, inpt.clamping_mode)
-    out = _boxes.convert_format(out, XYXY, inpt.format).reshape(boxes.shape)
-    return tv_tensors.wrap(out.to(boxes.dtype), like=inpt)
-
-
-@register_kernel(perspective, tv_tensors.KeyPoints)
-def _perspective_points_kernel(inpt, startpoints, endpoints, coefficients=None, **kwargs):
-    points = _plain(inpt)
-    if points.numel() == 0:
-        return inpt
-    coefficients = _coefficients(startpoints, endpoints, coefficients)
-    moved = _project(points.reshape(-1, 2), coefficients, _grid_dtype(points))
-    return _wrap_points(moved.to(points.dtype).reshape(points.shape), inpt)
+_perspective_mask = _as_mask_op(_perspective_image)
+_register_images(perspective, _perspective_image, _perspective_mask)
 
 
 # --- elastic --------------------------------------------------------------------------------
 
 
 def elastic(
-    inpt: Any, displacement: Tensor, interpolation: Any = "bilinear", fill: Any = None
+    inpt: Any, displacement: Tensor, interpolation: Any = BILINEAR, fill: Any = None
 ) -> Any:
     """Sample each output pixel at its own position plus ``displacement``, a
     ``Tensor[1, H, W, 2]`` of ``(dx, dy)`` in grid_sample's units (2 is the image's width or
     height); ``fill`` as for :func:`affine`. Boxes and points move the other way, by the
     displacement at the pixel they fall on (an approximate inverse: boxes take the pixel at
-    their corners rounded up, points the one at their coordinates rounded down)."""
+    their corners rounded up, a rotated box at its centre alone, keeping its sides and angle;
+    points the one at their coordinates rounded down)."""
     return _dispatch(
         elastic, inpt, displacement=displacement, interpolation=interpolation, fill=fill
     )
@@ -501,7 +328,7 @@ def _check_displacement(displacement: Any, size: Sequence[int]) -> None:
         )
 
 
-def _elastic_image(image, displacement, interpolation="bilinear", fill=None):
+def _elastic_image(image, displacement, interpolation=BILINEAR, fill=None):
     if isinstance(image, PIL.Image.Image):
         warped = _elastic_image(pil_to_tensor(image), displacement, interpolation, fill)
         return to_pil_image(warped, mode=image.mode)
@@ -519,47 +346,5 @@ def _elastic_image(image, displacement, interpolation="bilinear", fill=None):
     return out.to(torch.float16) if half_on_cpu else out
 
 
-_register_images(elastic, _elastic_image, _as_mask_op(_elastic_image))
-
-
-def _elastic_move(points: Tensor, canvas_size, displacement: Tensor, dtype) -> Tensor:
-    """``[N, 2]`` integer pixel positions moved by minus the displacement there (clamped to
-    the canvas), in pixels."""
-    inverse = identity_grid(canvas_size, dtype, displacement.device).sub_(displacement)
-    index = points.to(dtype=torch.long)
-    xs = index[:, 0].clamp(0, inverse.shape[2] - 1)
-    ys = index[:, 1].clamp(0, inverse.shape[1] - 1)
-    size = torch.tensor(canvas_size[::-1], device=displacement.device, dtype=displacement.dtype)
-    return inverse[0, ys, xs, :].add_(1).mul_(0.5 * size).sub_(0.5)
-
-
-@register_kernel(elastic, tv_tensors.BoundingBoxes)
-def _elastic_boxes_kernel(inpt, displacement, **kwargs):
-    boxes, canvas_size = _plain(inpt), tuple(inpt.canvas_size)
-    _check_displacement(displacement, canvas_size)
-    _check_axis_aligned(inpt.format, "elastic")
-    if boxes.numel() == 0:
-        return inpt
-    dtype = _grid_dtype(boxes)
-    displacement = displacement.to(dtype=dtype, device=boxes.device)
-    corners = _boxes.convert_format(boxes.clone(), inpt.format, XYXY).reshape(-1, 4)
-    points = corners[:, _CORNERS].reshape(-1, 2)
-    if points.is_floating_point():
-        points = points.ceil_()
-    moved = _elastic_move(points, canvas_size, displacement, dtype)
-    out = _enclosing(moved.reshape(-1, 4, 2)).to(corners.dtype)
-    out = _boxes.clamp(out, XYXY, canvas_size, inpt.clamping_mode)
-    out = _boxes.convert_format(out, XYXY, inpt.format).reshape(boxes.shape)
-    return tv_tensors.wrap(out, like=inpt)
-
-
-@register_kernel(elastic, tv_tensors.KeyPoints)
-def _elastic_points_kernel(inpt, displacement, **kwargs):
-    points, canvas_size = _plain(inpt), tuple(inpt.canvas_size)
-    _check_displacement(displacement, canvas_size)
-    if points.numel() == 0:
-        return inpt
-    dtype = _grid_dtype(points)
-    displacement = displacement.to(dtype=dtype, device=points.device)
-    moved = _elastic_move(points.reshape(-1, 2), canvas_size, displacement, dtype)
-    return _wrap_points(moved.to(points.dtype).reshape(points.shape), inpt)
+_elastic_mask = _as_mask_op(_elastic_image)
+_register_images(elastic, _elastic_image, _elastic_mask)
