@@ -35,6 +35,29 @@ def angle_range(value: float | Sequence[float], name: str, lengths=(2,)) -> list
     return values
 
 
+def check_center(center: Sequence[float] | None) -> Sequence[float] | None:
+    """``center`` (a point ``(x, y)``) or None."""
+    if center is not None:
+        check_sequence(center, "center", (2,))
+    return center
+
+
+def check_affine_ranges(
+    translate: Sequence[float] | None, scale: Sequence[float] | None
+) -> tuple[Sequence[float] | None, Sequence[float] | None]:
+    """A random affine's ``translate`` (two fractions of the sides) and ``scale`` (a positive
+    ``(min, max)``), each possibly None."""
+    if translate is not None:
+        check_sequence(translate, "translate", (2,))
+        if not all(0.0 <= t <= 1.0 for t in translate):
+            raise ValueError(f"translate must be two fractions in [0, 1], got {translate}")
+    if scale is not None:
+        check_sequence(scale, "scale", (2,))
+        if not all(s > 0 for s in scale):
+            raise ValueError(f"scale must be positive, got {scale}")
+    return translate, scale
+
+
 def check_fill(fill: Fill) -> Fill:
     """``fill`` as torchvision's random warps keep it: a number or a sequence, ``None`` as 0."""
     if fill is None:

@@ -11,6 +11,8 @@ from torch import Tensor
 from . import functional as F
 from ._arguments import (
     angle_range,
+    check_affine_ranges,
+    check_center,
     check_fill,
     check_probability,
     check_sequence,
@@ -220,12 +222,6 @@ class RandomVerticalFlip(Transform):
         return F.vflip(img) if happens(self.p) else img
 
 
-def _check_center(center: Sequence[float] | None) -> Sequence[float] | None:
-    if center is not None:
-        check_sequence(center, "center", (2,))
-    return center
-
-
 class RandomRotation(Transform):
     """Rotate by a random angle: ``degrees`` is ``d`` for ``[-d, d]`` or a ``[min, max]`` range,
     counter-clockwise. Other arguments as in :func:`~vdata.transforms.functional.rotate`."""
@@ -240,7 +236,7 @@ class RandomRotation(Transform):
     ) -> None:
         self.degrees = angle_range(degrees, "degrees")
         self.interpolation = interpolation_mode(interpolation)
-        self.expand, self.center, self.fill = expand, _check_center(center), check_fill(fill)
+        self.expand, self.center, self.fill = expand, check_center(center), check_fill(fill)
 
     @staticmethod
     def get_params(degrees: Sequence[float]) -> float:
@@ -275,18 +271,10 @@ class RandomAffine(Transform):
         center: Sequence[float] | None = None,
     ) -> None:
         self.degrees = angle_range(degrees, "degrees")
-        if translate is not None:
-            check_sequence(translate, "translate", (2,))
-            if not all(0.0 <= t <= 1.0 for t in translate):
-                raise ValueError(f"translate must be two fractions in [0, 1], got {translate}")
-        if scale is not None:
-            check_sequence(scale, "scale", (2,))
-            if not all(s > 0 for s in scale):
-                raise ValueError(f"scale must be positive, got {scale}")
-        self.translate, self.scale = translate, scale
+        self.translate, self.scale = check_affine_ranges(translate, scale)
         self.shear = None if shear is None else angle_range(shear, "shear", (2, 4))
         self.interpolation = interpolation_mode(interpolation)
-        self.fill, self.center = check_fill(fill), _check_center(center)
+        self.fill, self.center = check_fill(fill), check_center(center)
 
     @staticmethod
     def get_params(

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from .._arguments import angle_range, check_affine_ranges, check_center, uniform
 from .._warp import perspective_coefficients
 from . import functional as F
 from ._transform import RandomApplyTransform, Transform, query_size
@@ -47,25 +48,6 @@ def fill_of(table: dict[Any, Any], inpt: Any) -> Any:
     return table[type(inpt)] if type(inpt) in table else table.get("others")
 
 
-def _check_sequence(value: Any, name: str, lengths: Sequence[int]) -> None:
-    expected = " or ".join(str(n) for n in lengths)
-    if not isinstance(value, Sequence):
-        raise TypeError(f"{name} should be a sequence of length {expected}, got {value!r}")
-    if len(value) not in lengths:
-        raise ValueError(f"{name} should be a sequence of length {expected}, got {value!r}")
-
-
-def _angle_range(value: Any, name: str, lengths: Sequence[int] = (2,)) -> list[float]:
-    """``[-value, value]`` for a number (at least 0), else the sequence's floats."""
-    if isinstance(value, numbers.Number):
-        if value < 0:
-            raise ValueError(f"If {name} is a single number, it must be positive, got {value}")
-        value = [-value, value]
-    else:
-        _check_sequence(value, name, lengths)
-    return [float(v) for v in value]
-
-
 def _pair(value: Any, name: str) -> list[float]:
     """``[value, value]`` for a number, else the one or two floats of a sequence."""
     if not isinstance(value, (int, float, Sequence)):
@@ -77,15 +59,6 @@ def _pair(value: Any, name: str) -> list[float]:
     if not all(isinstance(v, (int, float)) for v in value):
         raise ValueError(f"{name} should be a sequence of numbers, got {value!r}")
     return [float(value[0]), float(value[-1])]
-
-
-def _check_center(center: Any) -> None:
-    if center is not None:
-        _check_sequence(center, "center", (2,))
-
-
-def _uniform(low: float, high: float) -> float:
-    return torch.empty(1).uniform_(low, high).item()
 
 
 class RandomRotation(Transform):
@@ -108,14 +81,14 @@ class RandomRotation(Transform):
         center: Sequence[float] | None = None,
         fill: Fill | Mapping[Any, Fill] = 0,
     ) -> None:
-        self.degrees = _angle_range(degrees, "degrees")
+        self.degrees = angle_range(degrees, "degrees")
         self.interpolation, self.expand = interpolation, expand
         self.fill, self._fill = fill, fill_table(fill)
-        _check_center(center)
+        check_center(center)
         self.center = center
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
-        return {"angle": _uniform(*self.degrees)}
+        return {"angle": uniform(*self.degrees)}
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
         return self._call_kernel(
@@ -152,37 +125,29 @@ class RandomAffine(Transform):
         fill: Fill | Mapping[Any, Fill] = 0,
         center: Sequence[float] | None = None,
     ) -> None:
-        self.degrees = _angle_range(degrees, "degrees")
-        if translate is not None:
-            _check_sequence(translate, "translate", (2,))
-            if not all(0.0 <= t <= 1.0 for t in translate):
-                raise ValueError(f"translate values should be between 0 and 1, got {translate}")
-        if scale is not None:
-            _check_sequence(scale, "scale", (2,))
-            if not all(s > 0 for s in scale):
-                raise ValueError(f"scale values should be positive, got {scale}")
-        self.translate, self.scale = translate, scale
-        self.shear = None if shear is None else _angle_range(shear, "shear", (2, 4))
+        self.degrees = angle_range(degrees, "degrees")
+        self.translate, self.scale = check_affine_ranges(translate, scale)
+        self.shear = None if shear is None else angle_range(shear, "shear", (2, 4))
         self.interpolation = interpolation
         self.fill, self._fill = fill, fill_table(fill)
-        _check_center(center)
+        check_center(center)
         self.center = center
 
     def make_params(self, flat_inputs: list[Any]) -> dict[str, Any]:
         height, width = query_size(flat_inputs)
-        angle = _uniform(*self.degrees)
+        angle = uniform(*self.degrees)
         translate = (0, 0)
         if self.translate is not None:
             reach_x, reach_y = float(self.translate[0] * width), float(self.translate[1] * height)
             # round() of a float is an int, half to even as torchvision rounds
-            tx = round(_uniform(-reach_x, reach_x))
-            translate = (tx, round(_uniform(-reach_y, reach_y)))
-        scale = 1.0 if self.scale is None else _uniform(*self.scale)
+            tx = round(uniform(-reach_x, reach_x))
+            translate = (tx, round(uniform(-reach_y, reach_y)))
+        scale = 1.0 if self.scale is None else uniform(*self.scale)
         shear_x = shear_y = 0.0
         if self.shear is not None:
-            shear_x = float(_uniform(self.shear[0], self.shear[1]))
+            shear_x = float(uniform(self.shear[0], self.shear[1]))
             if len(self.shear) == 4:
-                shear_y = float(_uniform(self.shear[2], self.shear[3]))
+                shear_y = float(uniform(self.shear[2], self.shear[3]))
         return {"angle": angle, "translate": translate, "scale": scale, "shear": (shear_x, shear_y)}
 
     def transform(self, inpt: Any, params: dict[str, Any]) -> Any:
