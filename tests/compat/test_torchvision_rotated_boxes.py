@@ -57,15 +57,7 @@ EDGE_CXCYWHR = [
 ]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """torchvision's rotated clamping takes maxima and minima with their indices, reductions
-    that run threaded even on a few boxes and then wait milliseconds each for a second thread on
-    a busy machine (the suite's time would be torchvision's waits)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _cxcywhr(n: int = 40, seed: int = 0) -> torch.Tensor:

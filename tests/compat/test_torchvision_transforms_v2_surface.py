@@ -19,15 +19,7 @@ theirs_tv = pytest.importorskip("torchvision.tv_tensors")
 OF, TF = ours.functional, theirs.functional
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """torchvision clamps rotated boxes with reductions that run threaded even on three boxes,
-    and then wait milliseconds each for a second thread on a busy machine: one thread keeps
-    the module fast (and the results the same)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _public(module):

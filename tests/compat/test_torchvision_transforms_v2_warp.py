@@ -21,15 +21,7 @@ tv = pytest.importorskip("torchvision.tv_tensors")
 ours_F, theirs_F = ours.functional, theirs.functional
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The grids are tiny matrix products, which torch runs threaded and which then wait
-    milliseconds each for a second thread on a busy machine: one thread keeps the tests fast
-    (and the results, row by row, are the same)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 H, W = 16, 20

@@ -23,15 +23,7 @@ BOX = [4.0, 3.0, 9.0, 7.0]  # x1, y1, x2, y2: inside the canvas, off its centre
 START = [[0, 0], [W - 1, 0], [W - 1, H - 1], [0, H - 1]]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The grids are tiny matrix products, which torch runs threaded and which then wait
-    milliseconds each for a second thread on a busy machine: one thread keeps the tests fast
-    (and the results, row by row, are the same)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _box_sample(box=BOX):
