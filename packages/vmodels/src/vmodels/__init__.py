@@ -5,6 +5,8 @@ Models are looked up by name (``list_models()``, ``get_model("resnet50", weights
 or reached as torchvision users do: ``vmodels.resnet50(weights=vmodels.ResNet50_Weights.DEFAULT)``,
 ``vmodels.detection.maskrcnn_resnet50_fpn``, ``vmodels.segmentation.fcn_resnet50``.
 Third-party packages add models through the ``vmodels.models`` entry-point group.
+``vmodels.export(model, example_inputs, "onnx", path=...)`` exports one and checks the artefact
+against eager (see :mod:`vmodels.export`; its report and error types live there).
 """
 
 from importlib.metadata import version as _version
@@ -22,6 +24,7 @@ from ._registry import (
 )
 from ._torch_files import CheckpointError, read_torch_file
 from ._weights import Weights, WeightsEnum, list_weights
+from .export import export
 
 __version__ = _version("vmodels")
 
@@ -31,6 +34,7 @@ __all__ = [
     "CheckpointError",
     "Weights",
     "WeightsEnum",
+    "export",
     "feature_extraction",
     "get_model",
     "get_model_builder",

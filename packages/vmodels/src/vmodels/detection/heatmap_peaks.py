@@ -144,7 +144,7 @@ def resized_heatmap_peaks(
 
     # A lower bound on each peak: the largest of its pixels at the middle of each cell.
     samples = _sample_cell_middles(heatmaps, axis_y, axis_x)
-    known = samples.masked_fill_(~holds_pixels, float("-inf")).flatten(2).amax(dim=2)
+    known = samples.masked_fill(~holds_pixels, float("-inf")).flatten(2).amax(dim=2)
     del samples
     bound = _cell_bounds(heatmaps, _lobes(axis_y)[:, None, :, None], _lobes(axis_x)[:, None, None])
     known = known[:, :, None, None]
