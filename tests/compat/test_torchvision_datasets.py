@@ -611,6 +611,28 @@ def test_wrapped_coco_equals_torchvision(coco_files, target_keys, capsys):
     )
 
 
+# torchvision decodes masks with pycocotools, whose buffers predate NumPy 2's copy protocol.
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy")
+def test_coco_tv_tensors_format_equals_torchvision_wrapped_coco(coco_files, capsys):
+    ours = datasets.CocoDetection(*coco_files, target_format="tv_tensors")
+    keys = {"image_id", "boxes", "masks", "labels"}
+    theirs = tv.wrap_dataset_for_transforms_v2(tv.CocoDetection(*coco_files), keys)
+    to_image = torchvision.transforms.v2.functional.to_image
+    for i in range(len(theirs)):
+        image, target = ours[i]
+        their_image, their_target = theirs[i]
+        if len(their_target) == 1:  # torchvision gives an image without objects its id only
+            assert (
+                target["boxes"].shape == (0, 4) and target["image_id"] == their_target["image_id"]
+            )
+            continue
+        # torchvision's boxes keep the json's number type (ints here); ours are float32.
+        their_target["boxes"] = their_target["boxes"].to(torch.float32)
+        assert_same_typed(
+            (image, {key: target[key] for key in keys}), (to_image(their_image), their_target)
+        )
+
+
 @pytest.mark.parametrize("target_keys", [None, "all"])
 def test_wrapped_voc_detection_equals_torchvision(voc_root, target_keys):
     ours = datasets.VOCDetection(voc_root, "2012", "val")

@@ -5,10 +5,11 @@ import pickle
 
 import pytest
 import torch
+from detection_dataset_files import write_coco_files
 from PIL import Image
 
 from vdata import tv_tensors
-from vdata.datasets import FakeData, Kitti, wrap_dataset_for_transforms_v2
+from vdata.datasets import CocoDetection, FakeData, Kitti, wrap_dataset_for_transforms_v2
 from vdata.transforms import v2
 
 LINE = "Car 0.00 0 -1.58 4.0 3.0 14.0 9.0 1.65 1.67 3.64 -0.65 1.71 46.70 -1.59"
@@ -58,3 +59,24 @@ def test_wrapped_kitti_image_without_objects_has_int64_labels(kitti_root):
     _, target = wrap_dataset_for_transforms_v2(Kitti(kitti_root))[0]
     assert target["labels"].dtype == torch.int64 and target["labels"].shape == (0,)
     assert target["boxes"].shape == (0, 4)
+
+
+def test_wrapper_passes_a_dataset_typed_already_through(tmp_path, write_image):
+    files = write_coco_files(tmp_path, write_image)
+    flip = v2.RandomHorizontalFlip(p=1.0)
+    dataset = CocoDetection(*files, target_format="tv_tensors", transforms=flip)
+    image, target = wrap_dataset_for_transforms_v2(dataset)[0]
+    expected_image, expected = CocoDetection(*files, target_format="tv_tensors", transforms=flip)[0]
+    assert type(image) is tv_tensors.Image and torch.equal(image, expected_image)
+    assert type(target["boxes"]) is tv_tensors.BoundingBoxes
+    assert target["boxes"].tolist() == expected["boxes"].tolist() == [[3, 0, 5, 3], [0, 1, 2, 4]]
+    with pytest.raises(ValueError, match="target_format='tv_tensors' gives its typed targets"):
+        wrap_dataset_for_transforms_v2(dataset, target_keys={"boxes"})
+
+
+def test_wrapper_refuses_the_model_format_and_names_the_typed_one(tmp_path, write_image):
+    dataset = CocoDetection(*write_coco_files(tmp_path, write_image), target_format="model")
+    with pytest.raises(
+        RuntimeError, match=r"target_format='model' \(use target_format='tv_tensors'"
+    ):
+        wrap_dataset_for_transforms_v2(dataset)

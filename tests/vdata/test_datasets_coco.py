@@ -4,104 +4,25 @@ import json
 import re
 
 import numpy as np
-import pycocotools.mask
 import pytest
 import torch
+from detection_dataset_files import (
+    L_MASK,
+    RLE_MASK,
+    H,
+    W,
+    coco_json,
+    write_coco_files,
+)
 
 from vdata.datasets import DEFAULT_OKS_SIGMA, CocoCaptions, CocoDetection
 from vdata.datasets.coco import COCO_PERSON_KEYPOINTS, COCO_PERSON_SIGMAS
-
-H, W = 4, 6
-# Columns 4-5, rows 1-3: column-major runs of 17 zeros, 3 ones, 1 zero, 3 ones.
-RLE_MASK = np.zeros((H, W), dtype=np.uint8)
-RLE_MASK[1:, 4:] = 1
-# An L shape for the compressed RLE.
-L_MASK = np.zeros((H, W), dtype=np.uint8)
-L_MASK[0:3, 0] = 1
-L_MASK[2, 0:3] = 1
-
-
-def person_keypoints(labelled):
-    """17 x 3 flat list; ``labelled`` maps keypoint index to (x, y, v)."""
-    flat = [0] * 51
-    for index, (x, y, v) in labelled.items():
-        flat[3 * index : 3 * index + 3] = [x, y, v]
-    return flat
-
-
-def compressed_rle(mask):
-    rle = pycocotools.mask.encode(np.asfortranarray(mask))
-    return {"size": rle["size"], "counts": rle["counts"].decode()}
-
-
-def coco_json(person_category=None, **overrides):
-    person = person_category or {
-        "id": 1,
-        "name": "person",
-        "supercategory": "person",
-        "keypoints": list(COCO_PERSON_KEYPOINTS),
-        "skeleton": [[16, 14], [14, 12], [6, 7]],
-    }
-    data = {
-        "images": [
-            {"id": 7, "file_name": "b.jpg", "height": H, "width": W},
-            {"id": 3, "file_name": "sub/a.jpg", "height": H, "width": W},
-            {"id": 10, "file_name": "c.jpg", "height": H, "width": W},
-        ],
-        "categories": [{"id": 3, "name": "car", "supercategory": "vehicle"}, person],
-        "annotations": [
-            {
-                "id": 1,
-                "image_id": 3,
-                "category_id": 1,
-                "bbox": [1, 0, 2, 3],
-                "segmentation": [[1, 0, 3, 0, 3, 3, 1, 3]],
-                "area": 6.0,
-                "iscrowd": 0,
-                "num_keypoints": 2,
-                "keypoints": person_keypoints({0: (2, 1, 2), 16: (1.5, 2.5, 1)}),
-            },
-            {
-                "id": 2,
-                "image_id": 3,
-                "category_id": 3,
-                "bbox": [4, 1, 4, 4],  # reaches past the image: clipped to x2 = 6, y2 = 4
-                "segmentation": {"counts": [17, 3, 1, 3], "size": [H, W]},
-                "area": 6.0,
-                "iscrowd": 1,
-            },
-            {
-                "id": 3,
-                "image_id": 3,
-                "category_id": 3,
-                "bbox": [2, 2, 0, 3],  # no width: dropped from the model format
-                "segmentation": [[2, 2, 2, 5, 2, 2]],
-                "area": 0.0,
-                "iscrowd": 0,
-            },
-            {
-                "id": 4,
-                "image_id": 7,
-                "category_id": 3,
-                "bbox": [0, 0, 3, 3],
-                "segmentation": compressed_rle(L_MASK),
-                "area": 5.0,
-                "iscrowd": 0,
-            },
-        ],
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture
 def make_coco(tmp_path, write_image):
     def make(data=None):
-        for name in ("sub/a.jpg", "b.jpg", "c.jpg"):
-            write_image(tmp_path / "images" / name, size=(W, H))
-        ann_file = tmp_path / "annotations.json"
-        ann_file.write_text(json.dumps(data or coco_json()))
-        return tmp_path / "images", ann_file
+        return write_coco_files(tmp_path, write_image, data)
 
     return make
 
@@ -374,7 +295,7 @@ def test_coco_label_map_can_name_a_category_the_file_does_not_declare(make_coco)
         ({"label_map": [1, 2]}, "label_map must be a mapping from category id to label"),
         (
             {"label_map": {1: 1}, "target_format": "raw"},
-            "label_map applies to target_format='model' only",
+            "label_map applies to target_format='model' and 'tv_tensors' only",
         ),
     ],
     ids=["background", "float", "list", "raw"],

@@ -8,56 +8,10 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from detection_dataset_files import MASK, XML_TWO_OBJECTS, make_voc
 
 from vdata.datasets import RemoteFile, VOCDetection, VOCSegmentation, voc
 from vdata.datasets.voc import parse_voc_xml
-
-XML_TWO_OBJECTS = """<annotation>
-  <folder>VOC2012</folder>
-  <filename>2007_000032.jpg</filename>
-  <size><width>6</width><height>4</height><depth>3</depth></size>
-  <segmented>1</segmented>
-  <object>
-    <name>aeroplane</name>
-    <pose>Frontal</pose>
-    <truncated>0</truncated>
-    <difficult>0</difficult>
-    <bndbox><xmin>2</xmin><ymin>1</ymin><xmax>5</xmax><ymax>4</ymax></bndbox>
-  </object>
-  <object>
-    <name>person</name>
-    <truncated>1</truncated>
-    <difficult>1</difficult>
-    <bndbox><xmin>1</xmin><ymin>2</ymin><xmax>3.5</xmax><ymax>3</ymax></bndbox>
-    <part><name>head</name><bndbox><xmin>1</xmin><ymin>2</ymin><xmax>2</xmax><ymax>3</ymax></bndbox></part>
-    <part><name>hand</name><bndbox><xmin>2</xmin><ymin>2</ymin><xmax>3</xmax><ymax>3</ymax></bndbox></part>
-  </object>
-</annotation>
-"""
-XML_NO_OBJECT = """<annotation>
-  <filename>2007_000033.jpg</filename>
-  <size><width>6</width><height>4</height><depth>3</depth></size>
-</annotation>
-"""
-MASK = np.array([[0, 0, 1, 1, 255, 0], [0, 15, 15, 1, 255, 0]] * 2, dtype=np.uint8)
-PALETTE = [v for i in range(256) for v in (i, 2 * i % 256, 255 - i)]
-
-
-def make_voc(voc_root, write_image, objects_xml=XML_TWO_OBJECTS):
-    for i, name in enumerate(["2007_000032", "2007_000033"]):
-        write_image(voc_root / "JPEGImages" / f"{name}.jpg", size=(6, 4), value=100 * i)
-    (voc_root / "Annotations").mkdir(parents=True)
-    (voc_root / "Annotations" / "2007_000032.xml").write_text(objects_xml)
-    (voc_root / "Annotations" / "2007_000033.xml").write_text(XML_NO_OBJECT)
-    (voc_root / "SegmentationClass").mkdir()
-    mask = Image.fromarray(MASK)
-    mask.putpalette(PALETTE)
-    mask.save(voc_root / "SegmentationClass" / "2007_000032.png")
-    for task, names in [("Main", "2007_000032\n2007_000033\n"), ("Segmentation", "2007_000032\n")]:
-        (voc_root / "ImageSets" / task).mkdir(parents=True)
-        for image_set in ("train", "val", "trainval"):
-            (voc_root / "ImageSets" / task / f"{image_set}.txt").write_text(names)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Tiny runs of vrefs-train for the tests: Shapes at 32 pixels, a few images, one epoch."""
 
+import argparse
 import json
 from pathlib import Path
 
@@ -35,6 +36,20 @@ def train(task: str, output_dir: Path, *extra: str) -> list[dict]:
     """Run the engine in this process; returns the epoch records."""
     args, task_object = cli.parse_args(tiny_args(task, output_dir, *extra))
     return engine.run(task_object, args)
+
+
+def detection_args(**overrides) -> argparse.Namespace:
+    """The detection task's arguments for Shapes at 64 px, 8 training images."""
+    defaults = {
+        "model": "maskrcnn_resnet18_fpn",
+        "dataset": "shapes",
+        "data_path": None,
+        "image_size": 64,
+        "num_images": 8,
+        "batch_size": 2,
+        "aspect_ratio_group_factor": 3,
+    }
+    return argparse.Namespace(**{**defaults, **overrides})
 
 
 def read_records(output_dir: Path) -> list[dict]:

@@ -1,5 +1,3 @@
-import argparse
-
 import pytest
 import torch
 from torch.utils.data import DistributedSampler, SequentialSampler
@@ -15,18 +13,7 @@ from vrefs.tasks.detection import (
 )
 from vrefs.visualize import draw_detections
 
-
-def _args(**overrides) -> argparse.Namespace:
-    defaults = {
-        "model": "maskrcnn_resnet18_fpn",
-        "dataset": "shapes",
-        "data_path": None,
-        "image_size": 64,
-        "num_images": 8,
-        "batch_size": 2,
-        "aspect_ratio_group_factor": 3,
-    }
-    return argparse.Namespace(**{**defaults, **overrides})
+from .conftest import detection_args
 
 
 def _run(tmp_path, *extra: str) -> dict:
@@ -50,7 +37,7 @@ def test_mask_rcnn_trains_one_epoch_and_reports_box_and_mask_ap(tmp_path):
 
 
 def test_keypoint_model_gets_the_datasets_keypoints_and_reports_keypoint_ap(tmp_path):
-    args = _args(model="keypointrcnn_resnet50_fpn", num_images=2, image_size=48)
+    args = detection_args(model="keypointrcnn_resnet50_fpn", num_images=2, image_size=48)
     train, val = TASK.build_datasets(args)
     model = TASK.build_model(args, train)
     assert model.roi_heads.keypoint_predictor.kps_score_lowres.out_channels == 4
@@ -66,7 +53,7 @@ def test_keypoint_model_gets_the_datasets_keypoints_and_reports_keypoint_ap(tmp_
 
 
 def test_box_only_model_does_not_load_masks():
-    train, _ = TASK.build_datasets(_args(model="fasterrcnn_resnet50_fpn"))
+    train, _ = TASK.build_datasets(detection_args(model="fasterrcnn_resnet50_fpn"))
     _, target = train[0]
     assert "masks" not in target and "keypoints" not in target and "boxes" in target
 
@@ -92,7 +79,7 @@ def test_target_keys_are_asked_of_the_model(model, extra):
     ],
 )
 def test_one_stage_model_trains_on_shapes_at_the_size_its_transform_allows(model, transform_size):
-    args = _args(model=model, num_images=2)
+    args = detection_args(model=model, num_images=2)
     train, _ = TASK.build_datasets(args)
     built = TASK.build_model(args, train)
     for name, value in transform_size.items():
@@ -107,18 +94,18 @@ def test_one_stage_model_trains_on_shapes_at_the_size_its_transform_allows(model
 
 def test_unknown_dataset_lists_the_valid_ones():
     with pytest.raises(ValueError, match="shapes, coco, voc"):
-        TASK.build_datasets(_args(dataset="mnist"))
+        TASK.build_datasets(detection_args(dataset="mnist"))
 
 
 @pytest.mark.parametrize("dataset", ["coco", "voc"])
 def test_dataset_on_disk_without_a_path_asks_for_one(dataset):
     with pytest.raises(ValueError, match="needs --data-path"):
-        TASK.build_datasets(_args(dataset=dataset))
+        TASK.build_datasets(detection_args(dataset=dataset))
 
 
 def test_coco_path_with_the_wrong_layout_says_what_was_expected(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"instances_train2017\.json"):
-        TASK.build_datasets(_args(dataset="coco", data_path=str(tmp_path)))
+        TASK.build_datasets(detection_args(dataset="coco", data_path=str(tmp_path)))
 
 
 def test_aspect_ratio_groups_separate_wide_square_and_tall_images():

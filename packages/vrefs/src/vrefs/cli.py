@@ -18,6 +18,7 @@ from . import engine
 from .optimizers import OPTIMIZERS
 from .schedules import SCHEDULES
 from .tasks import TASKS, get_task
+from .tasks.detection_presets import AUGMENTATIONS, TRANSFORMS
 
 # The values of the options whose default depends on the task, when the task has none.
 DEFAULTS: dict[str, Any] = {
@@ -53,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=3,
         help="detection: batch images of similar aspect ratio (0: off)",
+    )
+    data.add_argument(
+        "--transforms",
+        choices=TRANSFORMS,
+        default="v2",
+        help="detection: vdata.transforms.v2 on typed targets, or the joint transforms (v1)",
+    )
+    data.add_argument(
+        "--data-augmentation",
+        choices=AUGMENTATIONS,
+        default="hflip",
+        help="detection: training augmentation (ssd and ssdlite as torchvision's; need v2)",
     )
     optim = parser.add_argument_group("optimization")
     optim.add_argument("--epochs", type=int)

@@ -2,6 +2,7 @@
 
 from ._download import DownloadError, RemoteFile, download, extract_archive
 from ._io import DatasetArgumentError, DatasetNotFoundError
+from ._typed_targets import model_target_to_tv_tensors, tv_tensors_to_model_target
 from ._v2_wrapper import wrap_dataset_for_transforms_v2
 from .caltech import Caltech101, Caltech256
 from .celeba import CelebA
@@ -67,8 +68,10 @@ __all__ = [
     "coco_to_model_target",
     "download",
     "extract_archive",
+    "model_target_to_tv_tensors",
     "parse_kitti_labels",
     "parse_widerface_annotations",
+    "tv_tensors_to_model_target",
     "voc_to_model_target",
     "wrap_dataset_for_transforms_v2",
 ]

@@ -93,6 +93,22 @@ def _segmentation(dataset: Any, target_keys: Any) -> Wrapper:
     return lambda index, sample: (sample[0], tv_tensors.Mask(sample[1]))
 
 
+def _typed_already(dataset: CocoDetection | VOCDetection, target_keys: Any) -> Wrapper | None:
+    """The identity for a detection dataset whose ``target_format`` types its samples already;
+    refuses the model format, whose plain tensors say nothing of what they hold."""
+    name = type(dataset).__name__
+    if dataset.target_format == "model":
+        _unsupported(f"{name} with target_format='model' (use target_format='tv_tensors')")
+    if dataset.target_format != "tv_tensors":
+        return None
+    if target_keys is not None:
+        raise ValueError(
+            f"target_keys selects among the raw annotations; {name} with "
+            "target_format='tv_tensors' gives its typed targets as they are"
+        )
+    return _identity(dataset, target_keys)
+
+
 def _caltech101(dataset: Caltech101, target_keys: Any) -> Wrapper:
     if set(dataset.target_type) - {"category"}:
         _unsupported("Caltech101 with a target_type other than 'category'")
@@ -100,8 +116,9 @@ def _caltech101(dataset: Caltech101, target_keys: Any) -> Wrapper:
 
 
 def _coco(dataset: CocoDetection, target_keys: Any) -> Wrapper:
-    if dataset.target_format != "raw":
-        _unsupported("CocoDetection with target_format='model'")
+    typed = _typed_already(dataset, target_keys)
+    if typed is not None:
+        return typed
     available = {"segmentation", "area", "iscrowd", "image_id", "bbox", "category_id"}
     keys = _keys(
         target_keys, available | {"boxes", "masks", "labels"}, {"image_id", "boxes", "labels"}
@@ -132,8 +149,9 @@ def _coco(dataset: CocoDetection, target_keys: Any) -> Wrapper:
 
 
 def _voc_detection(dataset: VOCDetection, target_keys: Any) -> Wrapper:
-    if dataset.target_format != "raw":
-        _unsupported("VOCDetection with target_format='model'")
+    typed = _typed_already(dataset, target_keys)
+    if typed is not None:
+        return typed
     keys = _keys(target_keys, {"annotation", "boxes", "labels"}, {"boxes", "labels"})
     index_of = {name: i for i, name in enumerate(("__background__", *VOC_CLASSES))}
 
@@ -295,8 +313,9 @@ def wrap_dataset_for_transforms_v2(dataset: VisionDataset, target_keys: Any = No
     ``BoundingBoxes`` in XYXY (and COCO ``Mask``\\ s with ``target_keys`` asking for
     ``"masks"``); segmentation masks become ``Mask``; CelebA's ``bbox`` becomes
     ``BoundingBoxes``; Cityscapes' ``instance`` becomes ``{"masks", "labels"}``;
-    classification datasets are returned as they are. The dataset's transforms are applied to
-    the typed samples.
+    classification datasets are returned as they are, and so are COCO and VOC detection with
+    ``target_format="tv_tensors"``, typed already (their model format is refused). The
+    dataset's transforms are applied to the typed samples.
 
     The wrapped dataset is an instance of the dataset's class too, and pickles (DataLoader
     workers).

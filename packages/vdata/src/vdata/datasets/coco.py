@@ -20,8 +20,12 @@ import pycocotools.mask as mask_utils
 import torch
 from pycocotools.coco import COCO
 
+from .. import tv_tensors
 from ._io import DatasetArgumentError, check_choice, inside_root, load_image, require_file
+from ._typed_targets import model_target_to_tv_tensors
 from .vision import KeypointInfo, VisionDataset
+
+_TARGET_FORMATS = ("raw", "model", "tv_tensors")
 
 COCO_PERSON_KEYPOINTS = (
     "nose",
@@ -274,21 +278,25 @@ class CocoDetection(VisionDataset):
             for an image without annotations), like torchvision; ``"model"``: the detection
             dict of :func:`coco_to_model_target` (xyxy boxes, labels = category ids or their
             ``label_map`` values, decoded masks, keypoints), N = 0 with correctly shaped empty
-            tensors for an image without annotations.
-        with_masks: in the model format, decode masks (when the file has segmentations); turn
-            off to save the time for box-only training.
-        label_map: in the model format, the label of each category id, e.g. ``{1: 1, 3: 2}``
-            for contiguous labels or a subset of the categories: annotations of categories
-            that are not keys are left out, and keys may name ids the file's ``categories``
-            do not declare. Labels are ints >= 1 (0 is the background). Default: the label is
-            the category id itself.
+            tensors for an image without annotations; ``"tv_tensors"``: the model format
+            typed for ``vdata.transforms.v2``, the image a uint8 :class:`vdata.tv_tensors.Image`
+            and the target as :func:`~vdata.datasets.model_target_to_tv_tensors` makes it
+            (``BoundingBoxes``, ``Mask``, and the keypoints as ``KeyPoints[N, K, 2]`` with a
+            separate ``"keypoints_visibility"`` ``Tensor[N, K]``).
+        with_masks: in the model and tv_tensors formats, decode masks (when the file has
+            segmentations); turn off to save the time for box-only training.
+        label_map: in the model and tv_tensors formats, the label of each category id, e.g.
+            ``{1: 1, 3: 2}`` for contiguous labels or a subset of the categories: annotations
+            of categories that are not keys are left out, and keys may name ids the file's
+            ``categories`` do not declare. Labels are ints >= 1 (0 is the background).
+            Default: the label is the category id itself.
 
     Raises:
-        ValueError: in the model format, an annotation whose ``category_id`` is neither in the
-            file's ``categories`` nor a key of ``label_map`` (the message names the
-            annotation, its image and the category), a category id below 1 without
+        ValueError: in the model and tv_tensors formats, an annotation whose ``category_id``
+            is neither in the file's ``categories`` nor a key of ``label_map`` (the message
+            names the annotation, its image and the category), a category id below 1 without
             ``label_map``, or a ``label_map`` that is no mapping to ints >= 1; on reading a
-            sample in the model format, an annotation with malformed fields (see
+            sample in those formats, an annotation with malformed fields (see
             :func:`coco_to_model_target`); on reading a sample, an ``index`` that is not an
             ``int`` (a slice, say), as in torchvision. The raw format returns the file's
             annotations unchecked, as torchvision does.
@@ -317,7 +325,7 @@ class CocoDetection(VisionDataset):
         label_map: Mapping[int, int] | None = None,
     ) -> None:
         super().__init__(root, transforms, transform, target_transform)
-        self.target_format = check_choice(target_format, "target_format", ("raw", "model"))
+        self.target_format = check_choice(target_format, "target_format", _TARGET_FORMATS)
         self.ann_file = require_file(Path(annFile).expanduser())
         try:
             data = json.loads(self.ann_file.read_text())
@@ -339,10 +347,12 @@ class CocoDetection(VisionDataset):
             self._annotations[ann["image_id"]].append(ann)
         self.keypoint_info = keypoint_info_from_categories(self.categories)
         self.with_masks = with_masks and any("segmentation" in ann for ann in annotations)
-        if label_map is not None and target_format != "model":
-            raise DatasetArgumentError("label_map applies to target_format='model' only")
+        if label_map is not None and target_format == "raw":
+            raise DatasetArgumentError(
+                "label_map applies to target_format='model' and 'tv_tensors' only"
+            )
         self.label_map = None if label_map is None else _checked_label_map(label_map)
-        if target_format == "model":
+        if target_format != "raw":
             self._check_categories(annotations)
 
     def _check_categories(self, annotations: list[dict[str, Any]]) -> None:
@@ -352,8 +362,8 @@ class CocoDetection(VisionDataset):
             if background:
                 raise ValueError(
                     f"{self.ann_file}: category id {background[0]} would be the background "
-                    "label 0 in target_format='model'; category ids must start at 1 (or pass "
-                    "label_map)"
+                    f"label 0 in target_format={self.target_format!r}; category ids must start "
+                    "at 1 (or pass label_map)"
                 )
         known = set(declared) | set(self.label_map or ())
         for ann in annotations:
@@ -396,7 +406,7 @@ class CocoDetection(VisionDataset):
         path = inside_root(self.root, info["file_name"], str(self.ann_file))
         image = load_image(path)
         target = self.annotations(index)
-        if self.target_format == "model":
+        if self.target_format != "raw":
             if image.size != (info["width"], info["height"]):
                 raise ValueError(
                     f"{path} is {image.size[0]}x{image.size[1]} but {self.ann_file} says "
@@ -415,6 +425,10 @@ class CocoDetection(VisionDataset):
                 )
             except ValueError as err:
                 raise ValueError(f"{self.ann_file}: {err}") from None
+            if self.target_format == "tv_tensors":
+                canvas_size = (info["height"], info["width"])
+                image = tv_tensors.Image(image)
+                target = model_target_to_tv_tensors(target, canvas_size)
         return self.apply_transforms(image, target)
 
     def __len__(self) -> int:

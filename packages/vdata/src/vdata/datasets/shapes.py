@@ -19,9 +19,11 @@ import torch
 from PIL import Image
 from torch import Tensor
 
+from .. import tv_tensors
 from ..utils import atomic_path
 from ._io import check_choice
 from ._shapes_render import Scene, draw_scene
+from ._typed_targets import model_target_to_tv_tensors
 from .vision import KeypointInfo, VisionDataset
 
 __all__ = ["Scene", "Shapes", "write_coco"]
@@ -29,6 +31,7 @@ __all__ = ["Scene", "Shapes", "write_coco"]
 _SPLIT_IDS = {"train": 0, "val": 1}
 _DEFAULT_NUM_IMAGES = {"train": 1000, "val": 200}
 _TARGET_TYPES = ("detection", "segmentation", "classification")
+_TARGET_FORMATS = ("model", "tv_tensors")
 _MIN_IMAGE_SIZE = 16
 _NUM_CLASSES = {"detection": 4, "segmentation": 4, "classification": 3}
 
@@ -59,6 +62,13 @@ class Shapes(VisionDataset):
     * ``"classification"``: the dominant shape, the class covering the most visible pixels (0
       circle, 1 square, 2 triangle; a tie goes to the lower class).
 
+    With ``target_format="tv_tensors"`` the image is a uint8 :class:`vdata.tv_tensors.Image`
+    and the target typed for ``vdata.transforms.v2``: the detection dict as
+    :func:`~vdata.datasets.model_target_to_tv_tensors` makes it (``BoundingBoxes``, ``Mask``,
+    ``KeyPoints[N, 4, 2]`` with a separate ``"keypoints_visibility"`` ``Tensor[N, 4]``), the
+    segmentation mask a ``Mask[1, H, W]`` (as the v2 dataset wrapper types VOC's), the class
+    unchanged.
+
     Args:
         split: ``"train"`` or ``"val"``.
         num_images: length of the dataset; by default 1000 for train and 200 for val.
@@ -73,6 +83,8 @@ class Shapes(VisionDataset):
         transforms: joint transform of image and target.
         transform: transform of the PIL RGB image alone.
         target_transform: transform of the target alone.
+        target_format: ``"model"``: the PIL image and the targets above, ready for the joint
+            transforms; ``"tv_tensors"``: the same typed, for ``vdata.transforms.v2``.
     """
 
     classes = ("background", "circle", "square", "triangle")
@@ -98,10 +110,12 @@ class Shapes(VisionDataset):
         transforms: Callable | None = None,
         transform: Callable | None = None,
         target_transform: Callable | None = None,
+        target_format: str = "model",
     ) -> None:
         super().__init__(None, transforms, transform, target_transform)
         self.split = check_choice(split, "split", tuple(_SPLIT_IDS))
         self.target_type = check_choice(target_type, "target_type", _TARGET_TYPES)
+        self.target_format = check_choice(target_format, "target_format", _TARGET_FORMATS)
         self.num_images = _DEFAULT_NUM_IMAGES[split] if num_images is None else num_images
         if not isinstance(self.num_images, int) or self.num_images < 0:
             raise ValueError(f"num_images must be a non-negative int, got {num_images!r}")
@@ -137,6 +151,8 @@ class Shapes(VisionDataset):
             target = _semantic_mask(scene)
         else:
             target = _dominant_class(scene)
+        if self.target_format == "tv_tensors":
+            image, target = _typed(image, target, self.target_type)
         return self.apply_transforms(image, target)
 
     def scene(self, index: int) -> Scene:
@@ -178,6 +194,7 @@ class Shapes(VisionDataset):
             f"Objects per image: {self.min_objects} to {self.max_objects}",
             f"Seed: {self.seed}",
             f"Target type: {self.target_type}",
+            f"Target format: {self.target_format}",
         ]
 
 
@@ -189,6 +206,14 @@ def _as_size(image_size: int | Sequence[int]) -> tuple[int, int]:
             f"got {image_size!r}"
         )
     return size
+
+
+def _typed(image: Image.Image, target: Any, target_type: str) -> tuple[tv_tensors.Image, Any]:
+    if target_type == "detection":
+        target = model_target_to_tv_tensors(target, (image.height, image.width))
+    elif target_type == "segmentation":
+        target = tv_tensors.Mask(target)
+    return tv_tensors.Image(image), target
 
 
 def _detection_target(scene: Scene, index: int) -> dict[str, Any]:
@@ -276,7 +301,7 @@ def write_coco(dataset: Any, root: str | os.PathLike, split: str) -> Path:
             raise TypeError(
                 f"dataset[{index}] must be a (PIL image, detection dict) pair, got "
                 f"({type(image).__name__}, {type(target).__name__}); use "
-                "target_type='detection' and no transforms"
+                "target_type='detection', target_format='model' and no transforms"
             )
         image_id = int(target["image_id"])
         file_name = f"{image_id:06d}.png"

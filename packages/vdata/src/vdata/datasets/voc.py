@@ -13,8 +13,10 @@ from typing import Any
 import torch
 from PIL import Image
 
+from .. import tv_tensors
 from ._download import RemoteFile, download_and_extract
 from ._io import check_choice, inside_root, load_image, require_dir, require_file
+from ._typed_targets import model_target_to_tv_tensors
 from .vision import VisionDataset
 
 VOC_CLASSES = (
@@ -302,7 +304,10 @@ class VOCDetection(_VOCBase):
         target_format: ``"raw"``: the XML as nested dicts of strings (:func:`parse_voc_xml`,
             ``{"annotation": {"filename": ..., "size": ..., "object": [...]}}``); ``"model"``:
             the detection dict of :func:`voc_to_model_target` (boxes, labels 1..20, difficult
-            flags, image_id = the sample's index), ready for a detection model.
+            flags, image_id = the sample's index), ready for a detection model;
+            ``"tv_tensors"``: the model format typed for ``vdata.transforms.v2``, the image a
+            uint8 :class:`vdata.tv_tensors.Image` and the boxes ``BoundingBoxes`` (XYXY, the
+            image's size; see :func:`~vdata.datasets.model_target_to_tv_tensors`).
     """
 
     _SETS_FOLDER = "Main"
@@ -321,7 +326,9 @@ class VOCDetection(_VOCBase):
         target_format: str = "raw",
     ) -> None:
         super().__init__(root, year, image_set, download, transforms, transform, target_transform)
-        self.target_format = check_choice(target_format, "target_format", ("raw", "model"))
+        self.target_format = check_choice(
+            target_format, "target_format", ("raw", "model", "tv_tensors")
+        )
 
     @property
     def annotations(self) -> list[Path]:
@@ -341,13 +348,16 @@ class VOCDetection(_VOCBase):
     def __getitem__(self, index: int) -> tuple[Any, dict[str, Any]]:
         image = load_image(self.images[index])
         target = self.parse_annotation(index)
-        if self.target_format == "model":
+        if self.target_format != "raw":
             try:
                 target = voc_to_model_target(target, index)
             except KeyError as err:
                 raise ValueError(f"{self.targets[index]}: an object has no {err} field") from None
             except ValueError as err:
                 raise ValueError(f"{self.targets[index]}: {err}") from None
+            if self.target_format == "tv_tensors":
+                target = model_target_to_tv_tensors(target, (image.height, image.width))
+                image = tv_tensors.Image(image)
         return self.apply_transforms(image, target)
 
     def extra_repr(self) -> list[str]:

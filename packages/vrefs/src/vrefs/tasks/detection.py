@@ -20,10 +20,10 @@ from torch.utils.data import BatchSampler, Dataset, Sampler
 import vmodels
 from vdata.datasets import CocoDetection, Shapes, VOCDetection
 from vdata.transforms import detection_collate
-from vdata.transforms import joint as J
 
 from ..metrics.coco import CocoEvaluator
 from ..visualize import draw_detections, save_prediction_grid
+from .detection_presets import TRANSFORMS, detection_transforms, detection_transforms_v2
 
 DATASETS = ("shapes", "coco", "voc")
 NUM_PICTURES = 8
@@ -52,26 +52,21 @@ def _resizes_freely(model: nn.Module) -> bool:
     return transform is not None and getattr(transform, "fixed_size", None) is None
 
 
-class _KeepKeys:
-    """Drops the target entries the model does not train on (saves flipping and encoding)."""
-
-    def __init__(self, dropped: Sequence[str]) -> None:
-        self.dropped = tuple(dropped)
-
-    def __call__(self, image: Any, target: dict) -> tuple[Any, dict]:
-        return image, {k: v for k, v in target.items() if k not in self.dropped}
-
-
-def detection_transforms(train: bool, keypoint_info=None, dropped: Sequence[str] = ()) -> Callable:
-    """PIL image to float tensor in ``[0, 1]`` (the models normalise themselves), with a random
-    horizontal flip in training that swaps mirrored keypoints by ``keypoint_info``."""
-    steps: list[Callable] = [_KeepKeys(dropped), J.PILToTensor(), J.ConvertImageDtype()]
-    if train:
-        steps.append(J.RandomHorizontalFlip(flip_map=keypoint_info))
-    return J.Compose(steps)
+def _pipeline(args) -> tuple[str, str]:
+    """``(--transforms, --data-augmentation)``, checked: the joint (v1) transforms flip only."""
+    transforms = getattr(args, "transforms", "v2")
+    augmentation = getattr(args, "data_augmentation", "hflip")
+    if transforms not in TRANSFORMS:
+        raise ValueError(f"--transforms must be one of {', '.join(TRANSFORMS)}, got {transforms!r}")
+    if transforms == "v1" and augmentation != "hflip":
+        raise ValueError(
+            f"--data-augmentation {augmentation} needs --transforms v2; the joint (v1) "
+            "transforms offer hflip only"
+        )
+    return transforms, augmentation
 
 
-def _coco_datasets(root: Path, keypoints: bool, masks: bool) -> list[Dataset]:
+def _coco_datasets(root: Path, keypoints: bool, masks: bool, target_format: str) -> list[Dataset]:
     prefix = "person_keypoints" if keypoints else "instances"
     datasets = []
     for split in ("train2017", "val2017"):
@@ -81,7 +76,9 @@ def _coco_datasets(root: Path, keypoints: bool, masks: bool) -> list[Dataset]:
                 f"--data-path {root} does not hold a COCO dataset: expected the folder {images} "
                 f"and the file {annotations}"
             )
-        datasets.append(CocoDetection(images, annotations, target_format="model", with_masks=masks))
+        datasets.append(
+            CocoDetection(images, annotations, target_format=target_format, with_masks=masks)
+        )
     return datasets
 
 
@@ -190,7 +187,9 @@ class DetectionTask:
     Datasets: ``shapes`` (procedural, ``--image-size`` and ``--num-images``), ``coco`` (at
     ``--data-path``: ``train2017/``, ``val2017/`` and ``annotations/instances_*.json``, or
     ``person_keypoints_*.json`` for keypoint models) and ``voc`` (``VOCdevkit/VOC2012`` at
-    ``--data-path``, ``train`` and ``val``).
+    ``--data-path``, ``train`` and ``val``). Samples go through the v2 transforms in the
+    ``"tv_tensors"`` target format, or with ``--transforms v1`` through the joint transforms in
+    the model format (see :mod:`vrefs.tasks.detection_presets`).
     """
 
     name = "detection"
@@ -209,29 +208,36 @@ class DetectionTask:
 
     def build_datasets(self, args) -> tuple[Dataset, Dataset]:
         dataset = getattr(args, "dataset", "shapes")
+        transforms, augmentation = _pipeline(args)
+        target_format = "tv_tensors" if transforms == "v2" else "model"
         masks, keypoints = _needs(args.model)
         if dataset == "shapes":
             size = getattr(args, "image_size", 128)
             count = getattr(args, "num_images", None)
-            train = Shapes("train", count, size)
-            val = Shapes("val", None if count is None else max(count // 5, 1), size)
+            train = Shapes("train", count, size, target_format=target_format)
+            val_count = None if count is None else max(count // 5, 1)
+            val = Shapes("val", val_count, size, target_format=target_format)
         elif dataset in ("coco", "voc") and getattr(args, "data_path", None) is None:
             raise ValueError(f"--dataset {dataset} needs --data-path, the folder holding it")
         elif dataset == "coco":
-            train, val = _coco_datasets(Path(args.data_path), keypoints, masks)
+            train, val = _coco_datasets(Path(args.data_path), keypoints, masks, target_format)
         elif dataset == "voc":
             if masks or keypoints:
                 raise ValueError(f"voc has boxes only; --model {args.model} needs more")
             train, val = (
-                VOCDetection(args.data_path, "2012", split, target_format="model")
+                VOCDetection(args.data_path, "2012", split, target_format=target_format)
                 for split in ("train", "val")
             )
         else:
             raise ValueError(f"--dataset {dataset!r} is not one of {', '.join(DATASETS)}")
         dropped = [k for k, used in (("masks", masks), ("keypoints", keypoints)) if not used]
         info = getattr(train, "keypoint_info", None) if keypoints else None
-        train.transforms = detection_transforms(True, info, dropped)
-        val.transforms = detection_transforms(False, None, dropped)
+        if transforms == "v2":
+            train.transforms = detection_transforms_v2(True, augmentation, info, dropped)
+            val.transforms = detection_transforms_v2(False, dropped=dropped)
+        else:
+            train.transforms = detection_transforms(True, info, dropped)
+            val.transforms = detection_transforms(False, None, dropped)
         return train, val
 
     def collate_fn(self) -> Callable:
