@@ -210,3 +210,16 @@ def test_iou_crop_takes_the_same_crop_as_torchvision_over_many_seeds(dtype):
             outputs.append((transform(sample), torch.rand(2)))
         assert_same_typed(outputs[0][0], outputs[1][0])
         assert torch.equal(outputs[0][1], outputs[1][1])
+
+
+def test_iou_crop_of_a_sample_without_boxes_is_uncropped_as_torchvision():
+    # No box can have its centre in a crop: every round of trials fails until the drawn
+    # minimum IoU is 1.0, "no crop"; the generator must have advanced as far as torchvision's.
+    outputs = []
+    for module, tv_module in ((ours, ours_tv), (theirs, tv)):
+        torch.manual_seed(3)
+        image = tv_module.Image(torch.zeros(1, 20, 30, dtype=torch.uint8))
+        boxes = tv_module.BoundingBoxes(torch.zeros(0, 4), format="XYXY", canvas_size=(20, 30))
+        outputs.append((module.RandomIoUCrop()(image, boxes), torch.rand(2)))
+    assert_same_typed(outputs[0][0], outputs[1][0])
+    assert torch.equal(outputs[0][1], outputs[1][1])

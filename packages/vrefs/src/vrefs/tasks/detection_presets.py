@@ -80,18 +80,6 @@ class _FlipWithKeypoints:
         return F.horizontal_flip(image), flipped
 
 
-class _IoUCropWithBoxes:
-    """SSD's IoU crop of a sample with boxes; one without (a COCO image without annotations) is
-    kept as it is, which is where torchvision's crop ends up for it (it can only draw the
-    "no crop" minimum), and v2.RandomIoUCrop raises IndexError on it today."""
-
-    def __init__(self) -> None:
-        self.crop = v2.RandomIoUCrop()
-
-    def __call__(self, image: Any, target: dict) -> tuple[Any, dict]:
-        return self.crop(image, target) if len(target["boxes"]) else (image, target)
-
-
 def _per_object(sample: tuple[Any, dict]) -> tuple[Tensor, ...]:
     """What SanitizeBoundingBoxes drops with a box besides its mask: every other tensor of the
     target (labels, area, iscrowd, keypoints and their visibility, ...), all per object in the
@@ -134,7 +122,7 @@ def detection_transforms_v2(
         if augmentation == "ssd":
             steps += [v2.RandomPhotometricDistort(), v2.RandomZoomOut(fill=ZOOM_OUT_FILL)]
         if augmentation in ("ssd", "ssdlite"):
-            steps.append(_IoUCropWithBoxes())
+            steps.append(v2.RandomIoUCrop())
         if keypoint_info is None:
             steps.append(v2.RandomHorizontalFlip())
         else:

@@ -381,7 +381,7 @@ class RandomIoUCrop(Transform):
 
     @staticmethod
     def _first_passing(height, width, xyxy, min_iou, draws, sizes, trial_draws):
-        if not trial_draws:
+        if not trial_draws or len(xyxy) == 0:  # no box can have its centre in a crop
             return None
         at = torch.tensor(trial_draws)
         new_w, new_h = sizes[at].unbind(dim=1)
